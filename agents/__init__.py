@@ -1,0 +1,1 @@
+"""What runs inside Ray actors: producer, consumer-verifier, query agent, node agent."""

@@ -1,0 +1,113 @@
+"""One `SoakSettings`, built at the entry point and passed down.
+
+Nothing else in the code base reads the environment (house rule 2). Every field can
+be set with a `SOAK_`-prefixed environment variable (`SOAK_DATA_DIR`, `SOAK_KAFKA_PORT`,
+...) or by the CLI flag of the same name; the defaults need no configuration at all:
+a local broker, local Ray, SQLite and an Iceberg warehouse under one data directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+
+
+def _default_cache_dir() -> Path:
+    # Jars and tool binaries are shared by every data directory of this user:
+    # a new data directory must not download Kafka again.
+    return Path.home() / ".cache" / "soak-fleet"
+
+
+class SoakSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOAK_", extra="forbid", validate_default=True)
+
+    # Where everything of a run lives: broker data and logs, run store, warehouse.
+    data_dir: Path = Field(default=Path("soak-data"), description="run data, logs and local services")
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="downloaded jars and tools")
+
+    # External services; None means "the embedded local default".
+    bootstrap_servers: str | None = Field(default=None, description="Kafka bootstrap servers")
+    ray_address: str | None = Field(default=None, description="Ray cluster address (None: local Ray)")
+    database_url: str | None = Field(default=None, description="run store URL (None: SQLite in data_dir)")
+    catalog_uri: str | None = Field(default=None, description="Iceberg SQL catalog URL (None: SQLite)")
+    warehouse: str | None = Field(default=None, description="Iceberg warehouse (None: data_dir/warehouse)")
+
+    # The local broker (KRaft, single node).
+    kafka_host: str = LOOPBACK
+    kafka_port: int = Field(default=9092, ge=1, le=65535)
+    kafka_controller_port: int = Field(default=9093, ge=1, le=65535)
+    # The broker listener that is only reached through Toxiproxy (see infra/kafka_config.py).
+    kafka_proxied_port: int = Field(default=9094, ge=1, le=65535)
+    # Size-based retention per partition keeps the disk bounded over a long soak.
+    kafka_retention_bytes: int = Field(default=2 * 1024**3, ge=16 * 1024**2)
+    kafka_heap: str = Field(default="512m", pattern=r"^\d+[mMgG]$")
+    kafka_ready_timeout_s: float = Field(default=90.0, gt=0)
+    kafka_pom: Path = REPO_ROOT / "deploy" / "local" / "pom.xml"
+    kafka_log4j_config: Path = REPO_ROOT / "deploy" / "local" / "log4j2.properties"
+    java_bin: str = "java"
+    maven_bin: str = "mvn"
+
+    # Toxiproxy between clients and the broker, for network faults.
+    toxiproxy_enabled: bool = False
+    toxiproxy_api_port: int = Field(default=8474, ge=1, le=65535)
+    toxiproxy_kafka_port: int = Field(default=19094, ge=1, le=65535)
+    toxiproxy_version: str = "v2.12.0"
+    go_bin: str = "go"
+
+    # Prometheus: started by `infra up` when its binary is installed (or when asked).
+    prometheus_enabled: bool | None = Field(default=None, description="None: start it if installed")
+    prometheus_port: int = Field(default=9090, ge=1, le=65535)
+    prometheus_bin: str = "prometheus"
+    scrape_interval_s: float = Field(default=5.0, gt=0)
+
+    # The controller's own endpoints.
+    metrics_port: int = Field(default=9464, ge=1, le=65535)
+    api_port: int = Field(default=8080, ge=1, le=65535)
+
+    @field_validator("data_dir", "cache_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        # Child processes run with other working directories; paths must not move.
+        return value.expanduser().absolute()
+
+    # Derived locations: one place decides the layout of the data directory.
+    @property
+    def infra_dir(self) -> Path:
+        return self.data_dir / "infra"
+
+    @property
+    def kafka_jar_dir(self) -> Path:
+        return self.cache_dir / "kafka-jars"
+
+    @property
+    def tools_bin_dir(self) -> Path:
+        return self.cache_dir / "bin"
+
+    @property
+    def local_bootstrap(self) -> str:
+        return f"{self.kafka_host}:{self.kafka_port}"
+
+    @property
+    def effective_bootstrap_servers(self) -> str:
+        return self.bootstrap_servers or self.local_bootstrap
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'soak.db'}"
+
+    @property
+    def effective_catalog_uri(self) -> str:
+        return self.catalog_uri or f"sqlite:///{self.data_dir / 'catalog.db'}"
+
+    @property
+    def effective_warehouse(self) -> str:
+        return self.warehouse or (self.data_dir / "warehouse").as_uri()
+
+    @property
+    def uses_local_broker(self) -> bool:
+        return self.bootstrap_servers is None

@@ -1,0 +1,93 @@
+"""One real broker (plus Toxiproxy and Prometheus) and one Ray per test session.
+
+The fixtures drive the same `LocalStack` code as `soak infra up`, on ports picked free
+for this session, so a stack a developer has running on the defaults is left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from contextlib import ExitStack
+
+import pytest
+
+from controller.infra.stack import LocalStack
+from controller.settings import SoakSettings
+from tests.integration.system_packages import ensure_debian_package
+
+PORT_SETTINGS = ("kafka_port", "kafka_controller_port", "kafka_proxied_port", "toxiproxy_api_port",
+                 "toxiproxy_kafka_port", "prometheus_port", "metrics_port", "api_port")
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct ports that are free now (all held open until all are chosen)."""
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+
+
+def port_overrides() -> dict[str, int]:
+    return dict(zip(PORT_SETTINGS, free_ports(len(PORT_SETTINGS))))
+
+
+def cli_env(data_dir, **settings) -> dict[str, str]:
+    """The environment of a `soak` subprocess: SOAK_* settings, nothing inherited of ours."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOAK_")}
+    env["SOAK_DATA_DIR"] = str(data_dir)
+    env.update({f"SOAK_{k.upper()}": str(v) for k, v in settings.items()})
+    return env
+
+
+SOAK_CLI = [sys.executable, "-m", "controller"]
+
+
+@pytest.fixture(scope="session")
+def infra_settings(tmp_path_factory) -> SoakSettings:
+    return SoakSettings(data_dir=tmp_path_factory.mktemp("soak-data"), scrape_interval_s=1.0,
+                        **port_overrides())
+
+
+@pytest.fixture(scope="session")
+def local_stack(infra_settings):
+    ensure_debian_package("prometheus", "prometheus")
+    stack = LocalStack(infra_settings, report=lambda msg: print(f"[infra] {msg}"))
+    stack.up(prometheus=True, toxiproxy=True)
+    yield stack
+    stack.down()
+
+
+@pytest.fixture(scope="session")
+def bootstrap(local_stack) -> str:
+    return local_stack.kafka.bootstrap
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    import ray
+
+    # Small and quiet: two CPUs is the whole machine; the object store needs little.
+    ray.init(num_cpus=2, object_store_memory=256 * 1024**2, include_dashboard=False,
+             log_to_driver=False, configure_logging=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture
+def soak_env():
+    """Build the env of `soak` subprocesses; whatever they started is stopped after the test."""
+    from tests.integration.cli_helpers import run_soak
+
+    made: list[dict[str, str]] = []
+
+    def make(data_dir, **settings) -> dict[str, str]:
+        env = cli_env(data_dir, **settings)
+        made.append(env)
+        return env
+
+    yield make
+    for env in made:
+        run_soak(["infra", "down"], env)

@@ -1,0 +1,64 @@
+"""docker-compose.yml stays consistent with the defaults in controller/settings.py."""
+
+from pathlib import Path
+
+import yaml
+
+from controller.settings import REPO_ROOT, SoakSettings
+
+COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def published(service: str) -> set[int]:
+    return {int(p.split(":")[-2]) for p in SERVICES[service].get("ports", [])}
+
+
+def test_the_stack_has_every_component():
+    assert {"kafka", "postgres", "prometheus", "grafana", "controller"} <= set(SERVICES)
+
+
+def test_host_ports_are_the_defaults():
+    d = SoakSettings()
+    assert d.kafka_port in published("kafka")
+    assert d.prometheus_port in published("prometheus")
+    assert {d.metrics_port, d.api_port} <= published("controller")
+
+
+def test_kafka_is_kraft_and_advertises_the_default_bootstrap_to_the_host():
+    env = SERVICES["kafka"]["environment"]
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert f"PLAINTEXT://{SoakSettings().local_bootstrap}" in env["KAFKA_ADVERTISED_LISTENERS"]
+    assert SERVICES["kafka"]["image"].startswith("apache/kafka:4.")
+
+
+def test_controller_settings_match_the_other_services():
+    env = SERVICES["controller"]["environment"]
+    internal = [l for l in SERVICES["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"].split(",")
+                if l.startswith("INTERNAL://")][0]
+    assert env["SOAK_BOOTSTRAP_SERVERS"] == internal.removeprefix("INTERNAL://")
+    pg = SERVICES["postgres"]["environment"]
+    assert env["SOAK_DATABASE_URL"].endswith(
+        f"{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}@postgres:5432/{pg['POSTGRES_DB']}")
+    # Every key is a real setting: a typo would silently be ignored by the container.
+    fields = {f"SOAK_{name.upper()}" for name in SoakSettings.model_fields}
+    assert set(env) <= fields
+    assert int(env["SOAK_METRICS_PORT"]) == SoakSettings().metrics_port
+
+
+def test_prometheus_scrapes_the_controller_metrics_port():
+    mount = [v for v in SERVICES["prometheus"]["volumes"] if v.endswith("prometheus.yml:ro")][0]
+    config = yaml.safe_load((REPO_ROOT / mount.split(":")[0]).read_text())
+    targets = {t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
+    assert f"controller:{SoakSettings().metrics_port}" in targets
+
+
+def test_mounted_and_built_files_exist():
+    for service in SERVICES.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (REPO_ROOT / source).exists(), source
+    build = SERVICES["controller"]["build"]
+    assert (REPO_ROOT / build["context"] / build["dockerfile"]).is_file()
+    assert Path(REPO_ROOT / "dashboards/provisioning/datasources/prometheus.yaml").is_file()

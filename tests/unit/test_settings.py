@@ -1,0 +1,48 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from controller.settings import SoakSettings
+
+
+def test_embedded_defaults_need_no_configuration(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    s = SoakSettings()
+    assert s.data_dir == tmp_path / "soak-data"
+    assert s.effective_bootstrap_servers == "127.0.0.1:9092"
+    assert s.uses_local_broker
+    assert s.effective_database_url == f"sqlite:///{tmp_path / 'soak-data' / 'soak.db'}"
+    assert s.effective_catalog_uri == f"sqlite:///{tmp_path / 'soak-data' / 'catalog.db'}"
+    assert s.effective_warehouse == (tmp_path / "soak-data" / "warehouse").as_uri()
+    assert s.ray_address is None
+
+
+def test_environment_with_soak_prefix(monkeypatch, tmp_path):
+    monkeypatch.setenv("SOAK_DATA_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("SOAK_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092")
+    monkeypatch.setenv("SOAK_KAFKA_PORT", "19092")
+    s = SoakSettings()
+    assert s.data_dir == tmp_path / "elsewhere"
+    assert s.effective_bootstrap_servers == "kafka-1:9092,kafka-2:9092"
+    assert not s.uses_local_broker
+    assert s.kafka_port == 19092
+
+
+def test_explicit_values_win_over_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SOAK_DATA_DIR", "/from/env")
+    assert SoakSettings(data_dir=tmp_path).data_dir == tmp_path
+
+
+def test_relative_data_dir_is_made_absolute(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert SoakSettings(data_dir=Path("x/y")).data_dir == tmp_path / "x" / "y"
+
+
+@pytest.mark.parametrize("field,value", [("kafka_port", 0), ("kafka_port", 70000),
+                                         ("kafka_heap", "lots"), ("kafka_ready_timeout_s", 0),
+                                         ("no_such_setting", 1)])
+def test_bad_values_are_refused(field, value):
+    with pytest.raises(ValidationError) as info:
+        SoakSettings(**{field: value})
+    assert field in str(info.value)

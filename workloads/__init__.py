@@ -1,0 +1,1 @@
+"""Declarative workload specs (YAML) and their models."""
