@@ -12,27 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 import psutil
 
+from controller.infra.ports import free_ports
+
 CLI = [sys.executable, "-m", "controller"]
 PORTS = ("kafka_port", "kafka_controller_port", "kafka_proxied_port")
-
-
-def free_ports(n: int) -> list[int]:
-    with ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket()) for _ in range(n)]
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
 
 
 def env_for(data_dir: Path, cache_dir: Path, maven_bin: str) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from contextlib import ExitStack
 
 import psutil
 
@@ -48,8 +49,13 @@ def require_free(host: str, port: int, setting: str) -> None:
     )
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port the kernel says is free now (for tests and ad-hoc stacks)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """`count` distinct ports the kernel says are free now (for tests and ad-hoc stacks).
+
+    All sockets stay bound until every port is chosen, so no port is handed out twice.
+    """
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) for _ in range(count)]
+        for sock in socks:
+            sock.bind((host, 0))
+        return [sock.getsockname()[1] for sock in socks]

@@ -7,27 +7,17 @@ for this session, so a stack a developer has running on the defaults is left alo
 from __future__ import annotations
 
 import os
-import socket
 import sys
-from contextlib import ExitStack
 
 import pytest
 
+from controller.infra.ports import free_ports
 from controller.infra.stack import LocalStack
 from controller.settings import SoakSettings
 from tests.integration.system_packages import ensure_debian_package
 
 PORT_SETTINGS = ("kafka_port", "kafka_controller_port", "kafka_proxied_port", "toxiproxy_api_port",
                  "toxiproxy_kafka_port", "prometheus_port", "metrics_port", "api_port")
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct ports that are free now (all held open until all are chosen)."""
-    with ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
 
 
 def port_overrides() -> dict[str, int]:

@@ -3,7 +3,7 @@ import socket
 import pytest
 
 from controller.errors import InfraError
-from controller.infra.ports import free_port, port_is_free, require_free
+from controller.infra.ports import free_ports, port_is_free, require_free
 
 
 def test_listening_port_is_taken_and_named_in_the_error():
@@ -18,5 +18,7 @@ def test_listening_port_is_taken_and_named_in_the_error():
     assert f"port {port} on 127.0.0.1 is already in use" in line and "SOAK_KAFKA_PORT" in line
 
 
-def test_free_port_is_free():
-    assert port_is_free("127.0.0.1", free_port())
+def test_free_ports_are_distinct_and_free():
+    ports = free_ports(8)
+    assert len(set(ports)) == 8
+    assert all(port_is_free("127.0.0.1", p) for p in ports)
