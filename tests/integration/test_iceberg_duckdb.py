@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyiceberg.catalog.sql import SqlCatalog
 
-from agents.duckdb_iceberg import connect
+from agents.lakehouse.duckdb_iceberg import connect
 
 
 def batch(start: int, count: int) -> pa.Table:

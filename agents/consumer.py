@@ -1,0 +1,252 @@
+"""ConsumerVerifierAgent: verifies every record and ingests it into Iceberg exactly once.
+
+Per batch (every `commit_interval_s`): the Arrow rows, the next offset of each partition
+and the partitions' sequence ledgers go into ONE Iceberg commit (state in the snapshot
+summary); offsets are committed to Kafka only after it (they serve lag monitoring). On
+assignment the verifier seeks to the offsets of the table's state, not Kafka's, so after
+a crash it re-reads exactly what the table lacks; a batch whose partitions were moved
+on by another owner is fenced and dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+
+import numpy as np
+import sqlalchemy.exc
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
+
+from pyiceberg.exceptions import CommitFailedException
+
+from agents.base import Agent
+from agents.clock import Clock
+from agents.core.envelope import crc32c, decode
+from agents.core.histogram import LatencyHistogram
+from agents.core.sequence_ledger import SequenceLedger
+from agents.kafka.clients import consumer_config
+from agents.lakehouse.catalog import TableRef
+from agents.lakehouse.iceberg_sink import IcebergSink
+from agents.lakehouse.rows import RowBatch
+from agents.lakehouse.sink_state import Fenced, PartitionState, SinkState
+from workloads.specs import ConsumerSpec
+
+log = logging.getLogger(__name__)
+CONSUME_BATCH = 5_000
+# Failures worth retrying on the next commit; anything else fails the agent loudly.
+TRANSIENT_COMMIT_ERRORS = (OSError, CommitFailedException, sqlalchemy.exc.OperationalError)
+
+
+class ConsumerVerifierAgent(Agent):
+    kind = "consumer"
+
+    def __init__(self, agent_id: str, run_id: str, topic: str, bootstrap: str, group_id: str,
+                 table: TableRef | None, spec: ConsumerSpec | None = None, clock: Clock | None = None):
+        super().__init__(agent_id, clock)
+        self.run_id, self.topic, self.bootstrap, self.group_id = run_id, topic, bootstrap, group_id
+        self.spec = spec or ConsumerSpec()
+        if self.spec.write_table and table is None:
+            raise ValueError("a consumer-verifier that writes the table needs a TableRef")
+        self.table_ref = table
+        self.ledger = SequenceLedger()
+        self.batch = RowBatch(run_id, table.payload_mode if table else "raw")
+        self._lock = threading.Lock()
+        self._begin: dict[int, int | None] = {}  # per owned partition: where the table's state ends
+        self._next: dict[int, int | None] = {}  # per owned partition: the next offset to read
+        self._consumer: Consumer | None = None
+        self._sink: IcebergSink | None = None
+        self.e2e_latency = LatencyHistogram()  # send -> consumed
+        self.ingest_latency = LatencyHistogram()  # send -> committed to the table
+        self.commit_latency = LatencyHistogram()  # one Iceberg commit
+        self._e2e_buffer: list[int] = []
+        self.consumed = 0
+        self.bytes_consumed = 0
+        self.committed_records = 0
+        self.foreign = 0
+        self.fenced = 0
+        self.commit_errors = 0
+        self.rebalances = 0
+        self.kafka_errors: Counter[str] = Counter()
+
+    # -- rebalance callbacks (run inside consume(), on the agent's thread) ---------------------
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self.rebalances += 1
+        state = self._sink.load_state() if self._sink else SinkState(self.topic)
+        for tp in partitions:
+            p = tp.partition
+            offset = state.offset(p)
+            if self._sink is not None:
+                tp.offset = offset if offset is not None else OFFSET_BEGINNING
+            stored = state.partitions.get(p)
+            self.ledger.load_partition_state(p, stored.ledger if stored else {})
+            self._begin[p] = self._next[p] = offset
+        consumer.assign(partitions)
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._commit()  # hand over a clean cut: everything read so far is in the table
+        self._forget(partitions)
+
+    def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # Someone else owns them already: committing now would be a zombie write.
+        self.ledger.rollback()
+        self.batch.clear()
+        self._forget(partitions)
+
+    def _forget(self, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            self.ledger.forget_partition(tp.partition)
+            self._begin.pop(tp.partition, None)
+            self._next.pop(tp.partition, None)
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        spec = self.spec
+        if spec.write_table:
+            self._sink = IcebergSink(self.table_ref, self.topic)
+        instance = f"{self.group_id}-{self.agent_id}"
+        consumer = self._consumer = Consumer(consumer_config(self.bootstrap, self.group_id, instance,
+                                                             spec.session_timeout_ms, spec.kafka))
+        consumer.subscribe([self.topic], on_assign=self._on_assign, on_revoke=self._on_revoke,
+                           on_lost=self._on_lost)
+        next_commit = self.clock.monotonic() + spec.commit_interval_s
+        try:
+            while not stop.is_set():
+                if len(self.batch) < spec.max_batch_records:
+                    self._process(consumer.consume(num_messages=CONSUME_BATCH, timeout=0.2))
+                else:
+                    self.clock.sleep(0.2)  # the table is behind: stop reading until a commit lands
+                now = self.clock.monotonic()
+                if now >= next_commit or len(self.batch) >= spec.max_batch_records:
+                    self._commit()
+                    next_commit = now + spec.commit_interval_s
+                self.progressed()
+            self._commit()
+        finally:
+            consumer.close()  # leaves the group; the revoke callback commits what is left
+
+    def _process(self, messages) -> None:
+        if not messages:
+            return
+        now_ns = self.clock.wall_ns()
+        now_us = now_ns // 1000
+        run_id, observe, add, nxt = self.run_id, self.ledger.observe, self.batch.add, self._next
+        e2e = self._e2e_buffer
+        for msg in messages:
+            err = msg.error()
+            if err is not None:
+                self.kafka_errors[err.name()] += 1
+                continue
+            p, offset = msg.partition(), msg.offset()
+            nxt[p] = offset + 1
+            env = decode(msg.headers())
+            value = msg.value() or b""
+            self.consumed += 1
+            self.bytes_consumed += len(value)
+            if env is None or env.run_id != run_id:
+                self.foreign += 1
+                continue
+            crc_ok = crc32c(value) == env.crc
+            observe((env.producer_id, env.incarnation, p), env.seq, crc_ok)
+            sent_us = env.sent_ns // 1000
+            add(env.producer_id, env.incarnation, p, offset, env.seq, sent_us, now_us, crc_ok, value)
+            e2e.append(now_us - sent_us)
+        if e2e:
+            with self._lock:
+                self.e2e_latency.record_many(np.asarray(e2e, dtype=np.int64))
+            e2e.clear()
+
+    def _commit(self) -> None:
+        consumer = self._consumer
+        moved = {p: n for p, n in self._next.items() if n is not None and n != self._begin.get(p)}
+        if not moved:
+            return
+        if self._sink is None:
+            self._finish_commit(moved)
+            self._kafka_commit(consumer, moved)
+            return
+        if len(self.batch) == 0:
+            return  # only foreign records: nothing for the table; re-reading them is harmless
+        rows = self.batch.to_arrow()
+        updates = {p: PartitionState(n, self.ledger.partition_state(p, include_pending=True)) for p, n in moved.items()}
+        expected = {p: self._begin.get(p) for p in moved}
+        started = self.clock.monotonic()
+        try:
+            self._sink.commit(rows, expected, updates)
+        except Fenced as exc:
+            log.warning("%s fenced, dropping its batch: %s", self.agent_id, exc)
+            self.fenced += 1
+            self._rewind_to_table()
+            return
+        except TRANSIENT_COMMIT_ERRORS as exc:  # catalog or storage unavailable: keep the batch, retry
+            self.commit_errors += 1
+            log.warning("%s could not commit to Iceberg (%s: %s); will retry", self.agent_id,
+                        type(exc).__name__, exc)
+            return
+        done_us = self.clock.wall_ns() // 1000
+        with self._lock:
+            self.commit_latency.record(int((self.clock.monotonic() - started) * 1e6))
+            self.ingest_latency.record_many(done_us - np.asarray(self.batch.sent_us, dtype=np.int64))
+            self.committed_records += len(self.batch)
+        self._finish_commit(moved)
+        self._kafka_commit(consumer, moved)
+
+    def _finish_commit(self, moved: dict[int, int]) -> None:
+        with self._lock:
+            self.ledger.commit()
+        self.batch.clear()
+        self._begin.update(moved)
+
+    def _kafka_commit(self, consumer: Consumer, moved: dict[int, int]) -> None:
+        try:
+            consumer.commit(offsets=[TopicPartition(self.topic, p, n) for p, n in moved.items()], asynchronous=True)
+        except KafkaException as exc:  # only lag monitoring depends on it; the table is the truth
+            self.kafka_errors[exc.args[0].name()] += 1
+
+    def _rewind_to_table(self) -> None:
+        self.ledger.rollback()
+        self.batch.clear()
+        state = self._sink.load_state()
+        for p in list(self._next):
+            offset = state.offset(p)
+            stored = state.partitions.get(p)
+            self.ledger.load_partition_state(p, stored.ledger if stored else {})
+            self._begin[p] = self._next[p] = offset
+            self._consumer.seek(TopicPartition(self.topic, p, offset if offset is not None else OFFSET_BEGINNING))
+
+    # -- observation ------------------------------------------------------------------------------
+    def kind_stats(self) -> dict:
+        with self._lock:
+            counts = self.ledger.committed_counts.as_dict()
+            missing = self.ledger.missing()
+            e2e, ingest, commit = (self.e2e_latency.to_json(), self.ingest_latency.to_json(),
+                                   self.commit_latency.to_json())
+        return {"run_id": self.run_id, "consumed": self.consumed, "bytes_consumed": self.bytes_consumed,
+                "committed_records": self.committed_records, "foreign": self.foreign, "verdicts": counts,
+                "candidate_losses": _bounded_examples(missing), "fenced": self.fenced, "commit_errors": self.commit_errors,
+                "rebalances": self.rebalances, "kafka_errors": dict(self.kafka_errors),
+                "iceberg_commits": self._sink.commits if self._sink else 0,
+                "iceberg_conflicts": self._sink.conflicts if self._sink else 0,
+                "owned_partitions": sorted(self._next), "e2e_latency": e2e, "ingest_latency": ingest,
+                "commit_latency": commit}
+
+    def received(self) -> dict:
+        """Committed received sequences of the partitions this verifier owns now."""
+        with self._lock:
+            return {stream_name(k): v.to_list() for k, v in self.ledger.received().items()}
+
+
+def stream_name(key) -> str:
+    return f"{key[0]}|{key[1]}|{key[2]}"
+
+
+def _bounded_examples(missing: dict, limit: int = 20) -> dict:
+    """Candidate losses for a stats snapshot: the total and a few examples, never all."""
+    total = sum(len(v) for v in missing.values())
+    examples = []
+    for key, holes in missing.items():
+        for start, end in holes:
+            if len(examples) >= limit:
+                break
+            examples.append([stream_name(key), start, end])
+    return {"records": total, "streams": len(missing), "examples": examples}

@@ -1,0 +1,1 @@
+"""Pure logic of the agents (no I/O): ledgers, histograms, rates, envelope, payloads."""

@@ -1,0 +1,1 @@
+"""confluent-kafka clients of the agents (the Kafka edge)."""

@@ -1,0 +1,1 @@
+"""Iceberg (pyiceberg) and DuckDB: the lakehouse edge of the agents."""

@@ -1,0 +1,203 @@
+"""ProducerAgent: open-loop, idempotent, acks=all producer that keeps an ack ledger.
+
+Each record is stamped with the time it was *due* (its intended send time); the ack
+latency is measured from there, so back-pressure and broker stalls show up as latency
+instead of a silently lower rate. Every delivery failure is counted by error code.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from functools import partial
+
+import numpy as np
+from confluent_kafka import Producer
+
+from agents.base import Agent
+from agents.clock import Clock
+from agents.core.ack_ledger import AckLedger
+from agents.core.anomalies import CORRUPT, DUPLICATE, REORDER, SKIP, plan_anomalies
+from agents.core.envelope import HeaderWriter, crc32c
+from agents.core.histogram import LatencyHistogram
+from agents.core.payloads import PayloadPool
+from agents.kafka.clients import producer_config, topic_partitions
+from workloads.specs import ProducerSpec
+
+MAX_BATCH = 5_000  # records handed to librdkafka per loop turn
+MAX_IDLE_S = 0.005
+
+
+class ProducerAgent(Agent):
+    kind = "producer"
+
+    def __init__(self, agent_id: str, run_id: str, topic: str, bootstrap: str, spec: ProducerSpec | None = None,
+                 incarnation: int | None = None, clock: Clock | None = None):
+        super().__init__(agent_id, clock)
+        self.run_id, self.topic, self.bootstrap = run_id, topic, bootstrap
+        self.spec = spec or ProducerSpec()
+        # New on every construction: a restarted producer is a new incarnation whose
+        # sequences start again at 0, so its stream is verified on its own.
+        self.incarnation = incarnation if incarnation is not None else self.clock.wall_ns() // 1000
+        self.acks = AckLedger(agent_id, self.incarnation)
+        self.headers = HeaderWriter(run_id, agent_id, self.incarnation)
+        self.latency = LatencyHistogram()
+        self._latency_buffer: list[int] = []
+        self._acked_buffer: list[tuple[int, int]] = []
+        self._lock = threading.Lock()
+        self.sent = 0
+        self.bytes_sent = 0
+        self.acked = 0
+        self.failed = 0
+        self.buffer_full_waits = 0
+        self.errors: Counter[str] = Counter()
+        self.anomalies_injected: Counter[str] = Counter()
+        self.behind_records = 0
+
+    # -- delivery reports (called inside poll/flush on the agent's thread) ---------------------
+    def _on_delivery(self, seq: int, sent_ns: int, err, msg) -> None:
+        # Delivery reports carry no headers, so each record's callback is bound to its
+        # seq and due time.
+        if err is None:
+            self._acked_buffer.append((msg.partition(), seq))
+            self._latency_buffer.append((self.clock.wall_ns() - sent_ns) // 1000)
+        else:
+            self.acks.fail(msg.partition(), seq)
+            self.failed += 1
+            self.errors[err.name()] += 1
+
+    def _drain_reports(self) -> None:
+        """Fold buffered delivery reports into the ledger and histogram, under the lock
+        that snapshots take, so a snapshot never sees a half-updated ledger."""
+        if not self._acked_buffer:
+            return
+        acked, self._acked_buffer = self._acked_buffer, []
+        latencies, self._latency_buffer = self._latency_buffer, []
+        with self._lock:
+            ack = self.acks.ack
+            for partition, seq in acked:
+                ack(partition, seq)
+            self.acked += len(acked)
+            self.latency.record_many(np.asarray(latencies, dtype=np.int64))
+
+    # -- the loop ---------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        spec = self.spec
+        producer = Producer(producer_config(self.bootstrap, spec.kafka))
+        partitions = topic_partitions(self.bootstrap, self.topic)
+        anomalies = {}
+        if spec.faulty:
+            f = spec.faulty
+            anomalies = plan_anomalies(f.seed, partitions, f.within, f.skip, f.duplicate, f.reorder, f.corrupt)
+        pool = PayloadPool(spec.payload.mode, spec.payload.size.build(), seed=crc32c(f"{self.agent_id}:{self.incarnation}".encode()),
+                           pool_size=spec.payload.pool_size)
+        pool.refill(self.clock.wall_ns() // 1000)
+        next_refill = self.clock.monotonic() + spec.payload.refresh_s
+        profile = spec.rate.build()
+        limit = spec.max_records
+        next_seq = {p: 0 for p in partitions}
+        n_parts = len(partitions)
+        t0, t0_wall = self.clock.monotonic(), self.clock.wall_ns()
+        scheduled = 0  # records whose send slot has come (index into the open-loop schedule)
+        produce, poll = producer.produce, producer.poll
+        topic, make_headers, on_delivery = self.topic, self.headers.headers, self._on_delivery
+
+        def send(p: int, seq: int, due_ns: int, slot: int, value: bytes | None = None) -> None:
+            i = slot % len(pool.payloads)
+            payload = pool.payloads[i] if value is None else value
+            hdrs = make_headers(seq, due_ns, pool.crcs[i])
+            while True:
+                try:
+                    produce(topic, payload, partition=p, headers=hdrs,
+                            on_delivery=partial(on_delivery, seq, due_ns))
+                    break
+                except BufferError:
+                    # librdkafka's queue is full: wait for acks. The record keeps its due
+                    # time, so this wait is part of its latency.
+                    self.buffer_full_waits += 1
+                    poll(0.05)
+                    if stop.is_set():
+                        raise _Stopped
+            self.sent += 1
+            self.bytes_sent += len(payload)
+
+        try:
+            while not stop.is_set():
+                now = self.clock.monotonic()
+                if now >= next_refill:
+                    pool.refill(self.clock.wall_ns() // 1000)
+                    next_refill = now + spec.payload.refresh_s
+                due = scheduled + MAX_BATCH if profile is None else profile.due_count(now - t0)
+                if limit is not None:
+                    due = min(due, limit)
+                n = min(due - scheduled, MAX_BATCH)
+                if n <= 0:
+                    if limit is not None and scheduled >= limit:
+                        break
+                    poll(0)
+                    self._drain_reports()
+                    wait = float(profile.due_time(np.asarray([scheduled]))[0]) - (now - t0)
+                    self.clock.sleep(min(max(wait, 0.0), MAX_IDLE_S))
+                    continue
+                if profile is None:
+                    due_ns = [self.clock.wall_ns()] * n
+                else:
+                    offsets = profile.due_time(np.arange(scheduled, scheduled + n, dtype=np.float64))
+                    due_ns = (t0_wall + offsets * 1e9).astype(np.int64).tolist()
+                    self.behind_records = int(profile.due_count(now - t0) - scheduled)
+                for j in range(n):
+                    slot = scheduled + j
+                    p = partitions[slot % n_parts]
+                    seq = next_seq[p]
+                    next_seq[p] = seq + 1
+                    kind = anomalies.get((p, seq)) if anomalies else None
+                    if kind is None:
+                        send(p, seq, due_ns[j], slot)
+                    else:
+                        self._send_anomaly(kind, send, p, seq, due_ns[j], slot, pool, next_seq)
+                scheduled += n
+                poll(0)
+                self._drain_reports()
+                self.progressed()
+        except _Stopped:
+            pass
+        finally:
+            remaining = producer.flush(self.spec.flush_timeout_s)
+            self._drain_reports()
+            self.unflushed_at_stop = remaining
+
+    def _send_anomaly(self, kind, send, p, seq, due_ns, slot, pool, next_seq) -> None:
+        self.anomalies_injected[kind] += 1
+        if kind == SKIP:
+            with self._lock:
+                self.acks.ack(p, seq)  # claimed as acknowledged, never sent: a loss to find
+        elif kind == DUPLICATE:
+            send(p, seq, due_ns, slot)
+            send(p, seq, due_ns, slot)
+        elif kind == CORRUPT:
+            good = pool.payloads[slot % len(pool.payloads)]
+            send(p, seq, due_ns, slot, value=bytes([good[0] ^ 0xFF]) + good[1:])
+        elif kind == REORDER:
+            next_seq[p] = seq + 2
+            send(p, seq + 1, due_ns, slot)
+            send(p, seq, due_ns, slot)
+
+    # -- observation ----------------------------------------------------------------------------
+    def kind_stats(self) -> dict:
+        with self._lock:
+            latency = self.latency.to_json()
+            acked = self.acked
+        return {"run_id": self.run_id, "producer_id": self.agent_id, "incarnation": self.incarnation,
+                "sent": self.sent, "bytes_sent": self.bytes_sent, "acked": acked, "failed": self.failed,
+                "errors": dict(self.errors), "buffer_full_waits": self.buffer_full_waits,
+                "behind_records": self.behind_records, "ack_latency": latency,
+                "anomalies_injected": dict(self.anomalies_injected)}
+
+    def ack_ledger(self) -> dict:
+        """The acknowledged sequence ranges, per partition (compact intervals)."""
+        with self._lock:
+            return self.acks.to_json()
+
+
+class _Stopped(Exception):
+    pass

@@ -1,0 +1,146 @@
+"""Pydantic models of what each agent kind is told to do (embedded in workload files).
+
+Bad values are refused with the field, the value and what is allowed (house rule 7).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from agents.core.payloads import SizeDistribution
+from agents.core.rates import Burst, Constant, DiurnalSine, RateProfile, Steps
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RateSpec(Strict):
+    """How fast a producer sends: `max` (as fast as it can) or an open-loop profile."""
+
+    profile: Literal["max", "constant", "steps", "sine", "burst"] = "constant"
+    per_second: float = Field(default=1000.0, gt=0, le=10_000_000)
+    steps: list[tuple[float, float]] = Field(default_factory=list, description="[[start_s, per_second], ...]")
+    amplitude: float = Field(default=0.0, ge=0)
+    period_s: float = Field(default=86_400.0, gt=0)
+    burst_per_second: float = Field(default=0.0, ge=0)
+    every_s: float = Field(default=60.0, gt=0)
+    duration_s: float = Field(default=5.0, gt=0)
+
+    def build(self) -> RateProfile | None:
+        """The profile, or None for `max`. Raises ValueError naming what is wrong."""
+        if self.profile == "max":
+            return None
+        if self.profile == "constant":
+            return Constant(self.per_second)
+        if self.profile == "steps":
+            return Steps(tuple((float(t), float(r)) for t, r in self.steps))
+        if self.profile == "sine":
+            return DiurnalSine(self.per_second, self.amplitude, self.period_s)
+        return Burst(self.per_second, self.burst_per_second, self.every_s, self.duration_s)
+
+    @model_validator(mode="after")
+    def _profile_is_buildable(self):
+        try:
+            self.build()
+        except ValueError as exc:
+            raise ValueError(f"rate profile {self.profile!r}: {exc}") from exc
+        return self
+
+
+class SizeSpec(Strict):
+    distribution: Literal["constant", "uniform", "lognormal"] = "constant"
+    mean: int = Field(default=100, ge=1, le=16 * 1024 * 1024)
+    low: int = Field(default=16, ge=1)
+    high: int = Field(default=64 * 1024, ge=1, le=16 * 1024 * 1024)
+    sigma: float = Field(default=0.5, gt=0, le=5)
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.low > self.high:
+            raise ValueError(f"size low ({self.low}) must not exceed high ({self.high})")
+        return self
+
+    def build(self) -> SizeDistribution:
+        return SizeDistribution(self.distribution, self.mean, self.low, self.high, self.sigma)
+
+
+class PayloadSpec(Strict):
+    mode: Literal["ticks", "raw"] = "ticks"
+    size: SizeSpec = SizeSpec()
+    pool_size: int = Field(default=4096, ge=1, le=1_000_000)
+    refresh_s: float = Field(default=10.0, gt=0, description="how often tick timestamps are renewed")
+
+
+class FaultyMode(Strict):
+    """A deliberately broken producer, for proving the verifier: a seeded, known set of
+    records is skipped (but counted as acknowledged), duplicated, swapped with its
+    successor, or sent with a flipped payload byte."""
+
+    seed: int = 0
+    skip: int = Field(default=0, ge=0)
+    duplicate: int = Field(default=0, ge=0)
+    reorder: int = Field(default=0, ge=0)
+    corrupt: int = Field(default=0, ge=0)
+    within: int = Field(default=10_000, ge=10, description="anomalies fall among the first N seqs per partition")
+
+
+class ProducerSpec(Strict):
+    rate: RateSpec = RateSpec()
+    payload: PayloadSpec = PayloadSpec()
+    max_records: int | None = Field(default=None, ge=1, description="stop after this many (None: run until stopped)")
+    kafka: dict[str, str | int | float | bool] = Field(default_factory=dict, description="librdkafka overrides")
+    faulty: FaultyMode | None = None
+    flush_timeout_s: float = Field(default=60.0, gt=0)
+
+
+class MaintenanceSpec(Strict):
+    enabled: bool = False
+    every_s: float = Field(default=600.0, gt=0)
+    snapshot_max_age_s: float = Field(default=3600.0, gt=0)
+    min_snapshots: int = Field(default=5, ge=1)
+    compact_min_files: int = Field(default=8, ge=2)
+    closed_after_s: float = Field(default=600.0, ge=0, description="a time partition is closed this long after its end")
+    orphan_min_age_s: float = Field(default=3600.0, ge=0)
+
+
+class ConsumerSpec(Strict):
+    commit_interval_s: float = Field(default=5.0, gt=0, le=3600)
+    max_batch_records: int = Field(default=200_000, ge=1)
+    session_timeout_ms: int = Field(default=10_000, ge=1000)
+    kafka: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    write_table: bool = True
+    maintenance: MaintenanceSpec = MaintenanceSpec()
+    partition_granularity: Literal["hour", "day"] = "hour"
+
+
+class NamedQuery(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")
+    sql: str = Field(min_length=1, max_length=10_000, description="SQL over the view `events`")
+
+
+DEFAULT_QUERIES = (
+    NamedQuery(name="point_lookup", sql="SELECT * FROM events WHERE producer_id = $producer_id AND seq = $seq"),
+    NamedQuery(name="window_aggregate",
+               sql="SELECT symbol, count(*) AS n, avg(price) AS avg_price FROM events "
+                   "WHERE sent_ts >= $window_start GROUP BY symbol"),
+    NamedQuery(name="full_count", sql="SELECT count(*) FROM events"),
+)
+
+
+class QuerySpec(Strict):
+    interval_s: float = Field(default=10.0, gt=0)
+    queries: tuple[NamedQuery, ...] = DEFAULT_QUERIES
+    engine: Literal["plan", "extension"] = Field(
+        default="plan", description="plan: pyiceberg plans files, DuckDB reads Parquet; extension: iceberg_scan")
+    window_s: float = Field(default=60.0, gt=0)
+
+
+class NodeSpec(Strict):
+    interval_s: float = Field(default=5.0, gt=0)
+    uss_every_s: float = Field(default=60.0, gt=0, description="USS is costly: sampled less often")
+    targets: dict[str, str] = Field(default_factory=lambda: {"kafka-broker": "kafka.Kafka"},
+                                    description="name -> command-line substring of processes to watch")
+    history: int = Field(default=720, ge=1, description="samples kept between two collections")
