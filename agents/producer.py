@@ -85,17 +85,21 @@ class ProducerAgent(Agent):
         spec = self.spec
         producer = Producer(producer_config(self.bootstrap, spec.kafka))
         partitions = topic_partitions(self.bootstrap, self.topic)
+        limit = spec.max_records
         anomalies = {}
         if spec.faulty:
             f = spec.faulty
+            if limit is not None and f.within > limit // len(partitions):
+                raise ValueError(f"faulty.within ({f.within}) exceeds the records per partition "
+                                 f"({limit // len(partitions)}): anomalies would never be sent")
             anomalies = plan_anomalies(f.seed, partitions, f.within, f.skip, f.duplicate, f.reorder, f.corrupt)
         pool = PayloadPool(spec.payload.mode, spec.payload.size.build(), seed=crc32c(f"{self.agent_id}:{self.incarnation}".encode()),
                            pool_size=spec.payload.pool_size)
         pool.refill(self.clock.wall_ns() // 1000)
         next_refill = self.clock.monotonic() + spec.payload.refresh_s
         profile = spec.rate.build()
-        limit = spec.max_records
         next_seq = {p: 0 for p in partitions}
+        deferred: dict[int, tuple] = {}  # per partition: a record held back to swap with its successor
         n_parts = len(partitions)
         t0, t0_wall = self.clock.monotonic(), self.clock.wall_ns()
         scheduled = 0  # records whose send slot has come (index into the open-loop schedule)
@@ -154,7 +158,9 @@ class ProducerAgent(Agent):
                     if kind is None:
                         send(p, seq, due_ns[j], slot)
                     else:
-                        self._send_anomaly(kind, send, p, seq, due_ns[j], slot, pool, next_seq)
+                        self._send_anomaly(kind, send, p, seq, due_ns[j], slot, pool, deferred)
+                    if anomalies and p in deferred and deferred[p][0] != seq:
+                        send(p, *deferred.pop(p))  # the held-back record, now after its successor
                 scheduled += n
                 poll(0)
                 self._drain_reports()
@@ -166,7 +172,7 @@ class ProducerAgent(Agent):
             self._drain_reports()
             self.unflushed_at_stop = remaining
 
-    def _send_anomaly(self, kind, send, p, seq, due_ns, slot, pool, next_seq) -> None:
+    def _send_anomaly(self, kind, send, p, seq, due_ns, slot, pool, deferred) -> None:
         self.anomalies_injected[kind] += 1
         if kind == SKIP:
             with self._lock:
@@ -178,9 +184,7 @@ class ProducerAgent(Agent):
             good = pool.payloads[slot % len(pool.payloads)]
             send(p, seq, due_ns, slot, value=bytes([good[0] ^ 0xFF]) + good[1:])
         elif kind == REORDER:
-            next_seq[p] = seq + 2
-            send(p, seq + 1, due_ns, slot)
-            send(p, seq, due_ns, slot)
+            deferred[p] = (seq, due_ns, slot)  # sent right after seq + 1
 
     # -- observation ----------------------------------------------------------------------------
     def kind_stats(self) -> dict:

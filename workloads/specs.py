@@ -97,7 +97,9 @@ class ProducerSpec(Strict):
 
 
 class MaintenanceSpec(Strict):
-    enabled: bool = False
+    """Table upkeep for long runs: snapshot expiry, compaction of closed time partitions,
+    and deletion of files no snapshot references (with an age guard)."""
+
     every_s: float = Field(default=600.0, gt=0)
     snapshot_max_age_s: float = Field(default=3600.0, gt=0)
     min_snapshots: int = Field(default=5, ge=1)
@@ -112,8 +114,6 @@ class ConsumerSpec(Strict):
     session_timeout_ms: int = Field(default=10_000, ge=1000)
     kafka: dict[str, str | int | float | bool] = Field(default_factory=dict)
     write_table: bool = True
-    maintenance: MaintenanceSpec = MaintenanceSpec()
-    partition_granularity: Literal["hour", "day"] = "hour"
 
 
 class NamedQuery(Strict):

@@ -1,0 +1,62 @@
+"""DuckDB over the soak table: the `events` view, timed named queries, islands per stream."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+from pyiceberg.table import Table
+
+from agents.core.sequence_ledger import StreamKey
+
+ISLANDS_SQL = """
+WITH per_seq AS (
+    SELECT producer_id, incarnation, partition, seq, count(*) AS n
+    FROM events WHERE run_id = $run_id GROUP BY ALL
+), grouped AS (
+    SELECT *, seq - row_number() OVER (PARTITION BY producer_id, incarnation, partition ORDER BY seq) AS grp
+    FROM per_seq
+)
+SELECT producer_id, incarnation, partition, min(seq) AS lo, max(seq) + 1 AS hi, sum(n) AS rows
+FROM grouped GROUP BY producer_id, incarnation, partition, grp
+"""
+NEWEST_SQL = "SELECT producer_id, seq, epoch_us(sent_ts) FROM events ORDER BY sent_ts DESC LIMIT 1"
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def bind_events_view(con: duckdb.DuckDBPyConnection, table: Table, engine: str) -> int:
+    """(Re)define `events` over the table's current snapshot; returns the data file count."""
+    if engine == "extension":
+        con.execute(f"CREATE OR REPLACE VIEW events AS SELECT * FROM iceberg_scan({_quote(table.metadata_location)})")
+        snapshot = table.current_snapshot()
+        return int(snapshot.summary["total-data-files"] or 0) if snapshot and snapshot.summary else 0
+    files = [task.file.file_path for task in table.scan().plan_files()]
+    if not files:
+        con.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM (SELECT NULL::VARCHAR AS run_id, "
+                    "NULL::VARCHAR AS producer_id, NULL::BIGINT AS incarnation, NULL::INTEGER AS partition, "
+                    "NULL::BIGINT AS seq, NULL::TIMESTAMPTZ AS sent_ts) WHERE false")
+        return 0
+    listing = ", ".join(_quote(f) for f in files)
+    con.execute(f"CREATE OR REPLACE VIEW events AS SELECT * FROM read_parquet([{listing}])")
+    return len(files)
+
+
+def run_named(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> int:
+    """Run a named query, binding only the `$parameters` it mentions; returns its row count."""
+    wanted = {name: params[name] for name in _PARAM.findall(sql) if name in params}
+    missing = set(_PARAM.findall(sql)) - set(params)
+    if missing:
+        raise ValueError(f"query needs parameters {sorted(missing)}; available: {sorted(params)}")
+    # Arrow, as an analytics client would take it: no Python object per value.
+    return con.execute(sql, wanted).fetch_arrow_table().num_rows
+
+
+def islands(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[StreamKey, list[tuple[int, int, int]]]:
+    out: dict[StreamKey, list[tuple[int, int, int]]] = {}
+    for producer_id, incarnation, partition, lo, hi, rows in con.execute(ISLANDS_SQL, {"run_id": run_id}).fetchall():
+        out.setdefault((producer_id, int(incarnation), int(partition)), []).append((int(lo), int(hi), int(rows)))
+    return out
