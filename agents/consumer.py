@@ -16,7 +16,7 @@ from collections import Counter
 
 import numpy as np
 import sqlalchemy.exc
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from pyiceberg.exceptions import CommitFailedException
 
@@ -67,20 +67,23 @@ class ConsumerVerifierAgent(Agent):
         self.fenced = 0
         self.commit_errors = 0
         self.rebalances = 0
+        self.consumer_restarts = 0
+        self._fatal: str | None = None
         self.kafka_errors: Counter[str] = Counter()
 
     # -- rebalance callbacks (run inside consume(), on the agent's thread) ---------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self.rebalances += 1
         state = self._sink.load_state() if self._sink else SinkState(self.topic)
-        for tp in partitions:
-            p = tp.partition
-            offset = state.offset(p)
-            if self._sink is not None:
-                tp.offset = offset if offset is not None else OFFSET_BEGINNING
-            stored = state.partitions.get(p)
-            self.ledger.load_partition_state(p, stored.ledger if stored else {})
-            self._begin[p] = self._next[p] = offset
+        with self._lock:  # stats() reads the ledger from another thread
+            for tp in partitions:
+                p = tp.partition
+                offset = state.offset(p)
+                if self._sink is not None:
+                    tp.offset = offset if offset is not None else OFFSET_BEGINNING
+                stored = state.partitions.get(p)
+                self.ledger.load_partition_state(p, stored.ledger if stored else {})
+                self._begin[p] = self._next[p] = offset
         consumer.assign(partitions)
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -89,41 +92,82 @@ class ConsumerVerifierAgent(Agent):
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Someone else owns them already: committing now would be a zombie write.
-        self.ledger.rollback()
+        with self._lock:
+            self.ledger.rollback()
         self.batch.clear()
         self._forget(partitions)
 
     def _forget(self, partitions: list[TopicPartition]) -> None:
-        for tp in partitions:
-            self.ledger.forget_partition(tp.partition)
-            self._begin.pop(tp.partition, None)
-            self._next.pop(tp.partition, None)
+        with self._lock:
+            for tp in partitions:
+                self.ledger.forget_partition(tp.partition)
+                self._begin.pop(tp.partition, None)
+                self._next.pop(tp.partition, None)
 
     # -- the loop ---------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
-        spec = self.spec
-        if spec.write_table:
+        if self.spec.write_table:
             self._sink = IcebergSink(self.table_ref, self.topic)
+        while not stop.is_set():
+            consumer = self._consumer = self._new_consumer()
+            try:
+                self._consume(consumer, stop)
+                return
+            except ConsumerFatal as exc:
+                # librdkafka gave this consumer up (for instance a static member fenced
+                # after a broker restart). Drop what is not in the table and start a new
+                # consumer: on assignment it resumes from the table's state.
+                self.consumer_restarts += 1
+                log.warning("%s: consumer failed fatally (%s); starting a new one", self.agent_id, exc)
+                self._abandon_uncommitted()
+            finally:
+                try:
+                    consumer.close()  # leaves the group; the revoke callback commits what is left
+                except KafkaException:
+                    pass
+
+    def _new_consumer(self) -> Consumer:
         instance = f"{self.group_id}-{self.agent_id}"
-        consumer = self._consumer = Consumer(consumer_config(self.bootstrap, self.group_id, instance,
-                                                             spec.session_timeout_ms, spec.kafka))
+        self._fatal = None
+        conf = consumer_config(self.bootstrap, self.group_id, instance, self.spec.session_timeout_ms, self.spec.kafka)
+        conf["error_cb"] = self._on_error
+        consumer = Consumer(conf)
         consumer.subscribe([self.topic], on_assign=self._on_assign, on_revoke=self._on_revoke,
                            on_lost=self._on_lost)
+        return consumer
+
+    def _on_error(self, err) -> None:
+        # Called inside consume(). A fatal error (an async offset commit fenced, say) never
+        # comes back as a message, so it is noted here and acted on by the loop.
+        self.kafka_errors[err.name()] += 1
+        if err.fatal() or err.code() == KafkaError._FATAL:
+            self._fatal = err.str()
+
+    def _consume(self, consumer: Consumer, stop: threading.Event) -> None:
+        spec = self.spec
         next_commit = self.clock.monotonic() + spec.commit_interval_s
-        try:
-            while not stop.is_set():
-                if len(self.batch) < spec.max_batch_records:
-                    self._process(consumer.consume(num_messages=CONSUME_BATCH, timeout=0.2))
-                else:
-                    self.clock.sleep(0.2)  # the table is behind: stop reading until a commit lands
-                now = self.clock.monotonic()
-                if now >= next_commit or len(self.batch) >= spec.max_batch_records:
-                    self._commit()
-                    next_commit = now + spec.commit_interval_s
-                self.progressed()
-            self._commit()
-        finally:
-            consumer.close()  # leaves the group; the revoke callback commits what is left
+        while not stop.is_set():
+            if self._fatal is not None:
+                raise ConsumerFatal(self._fatal)
+            if len(self.batch) < spec.max_batch_records:
+                self._process(consumer.consume(num_messages=CONSUME_BATCH, timeout=0.2))
+            else:
+                self.clock.sleep(0.2)  # the table is behind: stop reading until a commit lands
+            now = self.clock.monotonic()
+            if now >= next_commit or len(self.batch) >= spec.max_batch_records:
+                self._commit()
+                next_commit = now + spec.commit_interval_s
+            self.progressed()
+        self._commit()
+
+    def _abandon_uncommitted(self) -> None:
+        with self._lock:
+            self.ledger.rollback()
+            for p in list(self._next):
+                self.ledger.forget_partition(p)
+            self._begin.clear()
+            self._next.clear()
+        self.batch.clear()
 
     def _process(self, messages) -> None:
         if not messages:
@@ -136,6 +180,8 @@ class ConsumerVerifierAgent(Agent):
             err = msg.error()
             if err is not None:
                 self.kafka_errors[err.name()] += 1
+                if err.fatal() or err.code() == KafkaError._FATAL:
+                    raise ConsumerFatal(err.str())
                 continue
             p, offset = msg.partition(), msg.offset()
             nxt[p] = offset + 1
@@ -204,14 +250,16 @@ class ConsumerVerifierAgent(Agent):
             self.kafka_errors[exc.args[0].name()] += 1
 
     def _rewind_to_table(self) -> None:
-        self.ledger.rollback()
         self.batch.clear()
         state = self._sink.load_state()
-        for p in list(self._next):
-            offset = state.offset(p)
-            stored = state.partitions.get(p)
-            self.ledger.load_partition_state(p, stored.ledger if stored else {})
-            self._begin[p] = self._next[p] = offset
+        with self._lock:
+            self.ledger.rollback()
+            for p in list(self._next):
+                offset = state.offset(p)
+                stored = state.partitions.get(p)
+                self.ledger.load_partition_state(p, stored.ledger if stored else {})
+                self._begin[p] = self._next[p] = offset
+        for p, offset in list(self._next.items()):
             self._consumer.seek(TopicPartition(self.topic, p, offset if offset is not None else OFFSET_BEGINNING))
 
     # -- observation ------------------------------------------------------------------------------
@@ -219,21 +267,26 @@ class ConsumerVerifierAgent(Agent):
         with self._lock:
             counts = self.ledger.committed_counts.as_dict()
             missing = self.ledger.missing()
+            owned = sorted(self._next)
             e2e, ingest, commit = (self.e2e_latency.to_json(), self.ingest_latency.to_json(),
                                    self.commit_latency.to_json())
         return {"run_id": self.run_id, "consumed": self.consumed, "bytes_consumed": self.bytes_consumed,
                 "committed_records": self.committed_records, "foreign": self.foreign, "verdicts": counts,
                 "candidate_losses": _bounded_examples(missing), "fenced": self.fenced, "commit_errors": self.commit_errors,
-                "rebalances": self.rebalances, "kafka_errors": dict(self.kafka_errors),
+                "rebalances": self.rebalances, "consumer_restarts": self.consumer_restarts, "kafka_errors": dict(self.kafka_errors),
                 "iceberg_commits": self._sink.commits if self._sink else 0,
                 "iceberg_conflicts": self._sink.conflicts if self._sink else 0,
-                "owned_partitions": sorted(self._next), "e2e_latency": e2e, "ingest_latency": ingest,
+                "owned_partitions": owned, "e2e_latency": e2e, "ingest_latency": ingest,
                 "commit_latency": commit}
 
     def received(self) -> dict:
         """Committed received sequences of the partitions this verifier owns now."""
         with self._lock:
             return {stream_name(k): v.to_list() for k, v in self.ledger.received().items()}
+
+
+class ConsumerFatal(Exception):
+    """The Kafka consumer is unusable; a new one must take its place."""
 
 
 def stream_name(key) -> str:

@@ -26,9 +26,10 @@ class MaintenanceAgent(Agent):
         self.last: dict | None = None
 
     def run(self, stop: threading.Event) -> None:
-        table = self.table_ref.load_or_create()
+        table = None
         while not stop.wait(self.spec.every_s):
             try:
+                table = table or self.table_ref.load_or_create()
                 result = run_maintenance(table, self.topic, self.spec, self.clock.wall_ns(),
                                          self.table_ref.partition_granularity)
             except Exception as exc:  # upkeep failing is reported, the pipeline goes on

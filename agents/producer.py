@@ -62,9 +62,10 @@ class ProducerAgent(Agent):
             self._acked_buffer.append((msg.partition(), seq))
             self._latency_buffer.append((self.clock.wall_ns() - sent_ns) // 1000)
         else:
-            self.acks.fail(msg.partition(), seq)
-            self.failed += 1
-            self.errors[err.name()] += 1
+            with self._lock:  # rare path; stats() copies these from another thread
+                self.acks.fail(msg.partition(), seq)
+                self.failed += 1
+                self.errors[err.name()] += 1
 
     def _drain_reports(self) -> None:
         """Fold buffered delivery reports into the ledger and histogram, under the lock
@@ -190,10 +191,10 @@ class ProducerAgent(Agent):
     def kind_stats(self) -> dict:
         with self._lock:
             latency = self.latency.to_json()
-            acked = self.acked
+            acked, failed, errors = self.acked, self.failed, dict(self.errors)
         return {"run_id": self.run_id, "producer_id": self.agent_id, "incarnation": self.incarnation,
-                "sent": self.sent, "bytes_sent": self.bytes_sent, "acked": acked, "failed": self.failed,
-                "errors": dict(self.errors), "buffer_full_waits": self.buffer_full_waits,
+                "sent": self.sent, "bytes_sent": self.bytes_sent, "acked": acked, "failed": failed,
+                "errors": errors, "buffer_full_waits": self.buffer_full_waits,
                 "behind_records": self.behind_records, "ack_latency": latency,
                 "anomalies_injected": dict(self.anomalies_injected)}
 

@@ -166,22 +166,23 @@ class SequenceLedger:
             del self._committed[key]
 
 
+def _per_stream_difference(left: dict[StreamKey, IntervalSet],
+                           right: dict[StreamKey, IntervalSet]) -> dict[StreamKey, IntervalSet]:
+    """Per stream, what `left` holds and `right` does not (streams with nothing left out)."""
+    out = {}
+    for key, values in left.items():
+        rest = values.difference(right.get(key, IntervalSet()))
+        if rest.interval_count:
+            out[key] = rest
+    return out
+
+
 def losses(acked: dict[StreamKey, IntervalSet], received: dict[StreamKey, IntervalSet]) -> dict[StreamKey, IntervalSet]:
     """Acknowledged records that never arrived: the only thing that counts as lost."""
-    out = {}
-    for key, acks in acked.items():
-        lost = acks.difference(received.get(key, IntervalSet()))
-        if lost.interval_count:
-            out[key] = lost
-    return out
+    return _per_stream_difference(acked, received)
 
 
 def unacknowledged_deliveries(acked: dict[StreamKey, IntervalSet],
                               received: dict[StreamKey, IntervalSet]) -> dict[StreamKey, IntervalSet]:
     """Records that arrived although their producer never saw an ack (timeouts): not errors."""
-    out = {}
-    for key, got in received.items():
-        extra = got.difference(acked.get(key, IntervalSet()))
-        if extra.interval_count:
-            out[key] = extra
-    return out
+    return _per_stream_difference(received, acked)

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy.exc
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
 from pyiceberg.catalog import Catalog
 from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError, TableAlreadyExistsError
 from pyiceberg.table import Table
 
 from agents.lakehouse.schema import TABLE_PROPERTIES, iceberg_schema, partition_spec
+
+
+CREATION_RACES = (NamespaceAlreadyExistsError, TableAlreadyExistsError, sqlalchemy.exc.IntegrityError,
+                  sqlalchemy.exc.OperationalError)
 
 
 @dataclass(frozen=True)
@@ -27,20 +34,26 @@ class TableRef:
         return SqlCatalog(self.catalog_name, uri=self.catalog_uri, warehouse=self.warehouse)
 
     def load_or_create(self) -> Table:
-        catalog = self.catalog()
-        try:
-            return catalog.load_table(self.identifier)
-        except NoSuchTableError:
-            pass
+        """The table, created on first use. Agents start together, so creation races are
+        normal, down to the catalog's own tables: whoever loses (an 'already exists', a
+        unique constraint, a locked SQLite file) tries again and loads what the winner made."""
+        for attempt in Retrying(retry=retry_if_exception_type(CREATION_RACES), reraise=True,
+                                wait=wait_random_exponential(multiplier=0.05, max=1.0), stop=stop_after_attempt(10)):
+            with attempt:
+                catalog = self.catalog()
+                try:
+                    return catalog.load_table(self.identifier)
+                except NoSuchTableError:
+                    return self._create(catalog)
+        raise AssertionError("unreachable")
+
+    def _create(self, catalog: Catalog) -> Table:
         namespace = self.identifier.rsplit(".", 1)[0]
         try:
             catalog.create_namespace(namespace)
         except NamespaceAlreadyExistsError:
             pass
         schema = iceberg_schema(self.payload_mode)
-        try:
-            return catalog.create_table(self.identifier, schema=schema,
-                                        partition_spec=partition_spec(schema, self.partition_granularity),
-                                        properties=TABLE_PROPERTIES)
-        except TableAlreadyExistsError:  # another verifier won the race
-            return catalog.load_table(self.identifier)
+        return catalog.create_table(self.identifier, schema=schema,
+                                    partition_spec=partition_spec(schema, self.partition_granularity),
+                                    properties=TABLE_PROPERTIES)

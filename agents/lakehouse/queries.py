@@ -52,7 +52,7 @@ def run_named(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> int:
     if missing:
         raise ValueError(f"query needs parameters {sorted(missing)}; available: {sorted(params)}")
     # Arrow, as an analytics client would take it: no Python object per value.
-    return con.execute(sql, wanted).fetch_arrow_table().num_rows
+    return con.execute(sql, wanted).to_arrow_table().num_rows
 
 
 def islands(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[StreamKey, list[tuple[int, int, int]]]:

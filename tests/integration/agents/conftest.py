@@ -60,3 +60,14 @@ def table_verdict(table_ref: TableRef, topic: str, run_id: str, ack_ledgers: lis
     lost = losses(acked, received_from_state(state_of(table, topic)))
     return {**report, "table_rows": rows, "table_distinct": distinct,
             "state_losses": sum(len(v) for v in lost.values())}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def steady_pipeline(ray_local, local_stack, tmp_path_factory):
+    """Started with the first agent test; the memory test at the very end reads it."""
+    from tests.integration.agents.steady import start_steady_pipeline
+
+    pipeline = start_steady_pipeline(ray_local, local_stack.kafka.bootstrap, str(local_stack.kafka.config_path),
+                                     tmp_path_factory.mktemp("steady"))
+    yield pipeline
+    pipeline.stop()

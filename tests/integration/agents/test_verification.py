@@ -48,7 +48,8 @@ def test_clean_pipeline_two_producers_three_partitions(bootstrap, table_ref, sta
                  for i in range(2)]
     verifier = ConsumerVerifierAgent("c-0", "run-c", topic, bootstrap, "g-clean", table_ref,
                                      ConsumerSpec(commit_interval_s=2))
-    query = QueryAgent("q-0", "run-c", table_ref, QuerySpec(interval_s=1))
+    # DuckDB's own iceberg extension here; table_verdict below reads through pyiceberg's plan.
+    query = QueryAgent("q-0", "run-c", table_ref, QuerySpec(interval_s=1, engine="extension"))
     started(verifier, *producers, query)
     for p in producers:
         assert p.wait(180) and p.health()["state"] == "finished", p.health()

@@ -1,0 +1,65 @@
+"""A steady pipeline that runs for ten minutes in the background of the whole suite.
+
+Producer, verifier, table maintenance and a node agent run as Ray actors; the node agent
+samples their memory. The memory test (run last) reads the samples once ten minutes
+have passed, so the long run costs the suite little extra time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from agents.consumer import ConsumerVerifierAgent
+from agents.lakehouse.catalog import TableRef
+from agents.maintenance import MaintenanceAgent
+from agents.node import NodeAgent
+from agents.producer import ProducerAgent
+from agents.ray_actors import remote_agent_class
+from tests.integration.kafka_helpers import create_topic
+from workloads.specs import ConsumerSpec, MaintenanceSpec, NodeSpec, ProducerSpec, RateSpec
+
+RATE = 2_000  # records per second, steady
+DURATION_S = 600
+
+
+@dataclass
+class SteadyPipeline:
+    ray: object
+    topic: str
+    table: TableRef
+    started_at: float
+    actors: dict = field(default_factory=dict)
+    samples: list = field(default_factory=list)
+
+    def collect(self) -> None:
+        self.samples += self.ray.get(self.actors["node"].collect.remote(), timeout=30)
+
+    def stats(self, name: str) -> dict:
+        return self.ray.get(self.actors[name].stats.remote(), timeout=30)
+
+    def stop(self) -> None:
+        for actor in self.actors.values():
+            self.ray.kill(actor, no_restart=True)
+
+
+def start_steady_pipeline(ray, bootstrap: str, broker_config: str, workdir) -> SteadyPipeline:
+    topic = create_topic(bootstrap, partitions=3)
+    table = TableRef(f"sqlite:///{workdir / 'catalog.db'}", (workdir / "warehouse").as_uri())
+    pipeline = SteadyPipeline(ray, topic, table, time.monotonic())
+    a = pipeline.actors
+    a["producer"] = remote_agent_class(ProducerAgent).remote(
+        "p-steady", "run-steady", topic, bootstrap, ProducerSpec(rate=RateSpec(profile="constant", per_second=RATE)))
+    a["verifier"] = remote_agent_class(ConsumerVerifierAgent).remote(
+        "c-steady", "run-steady", topic, bootstrap, "g-steady", table, ConsumerSpec(commit_interval_s=1))
+    # Without upkeep, every commit's snapshot stays in the table metadata the verifier holds.
+    a["maintenance"] = remote_agent_class(MaintenanceAgent).remote(
+        "m-steady", table, topic, MaintenanceSpec(every_s=20, snapshot_max_age_s=30, min_snapshots=5,
+                                                  orphan_min_age_s=60))
+    # The session's broker, found by its command line (other brokers may run on this machine).
+    a["node"] = remote_agent_class(NodeAgent).remote(
+        "n-0", NodeSpec(interval_s=5, uss_every_s=30, targets={"kafka-broker": broker_config}))
+    for name in ("producer", "verifier"):
+        pid = ray.get(a[name].health.remote(), timeout=60)["pid"]
+        ray.get(a["node"].register.remote(name, pid), timeout=30)
+    return pipeline

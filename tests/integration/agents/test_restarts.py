@@ -1,0 +1,135 @@
+"""Exactly-once through a hard-killed verifier (a Ray actor) and through a broker restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from agents.consumer import ConsumerVerifierAgent
+from agents.producer import ProducerAgent
+from agents.ray_actors import remote_agent_class
+from tests.integration.agents.conftest import table_verdict, wait_for
+from tests.integration.kafka_helpers import create_topic
+from workloads.specs import ConsumerSpec, ProducerSpec, RateSpec
+
+
+def actor_call(ray, method, timeout_s: float = 10.0):
+    """One call to an actor that may be restarting: None until it answers."""
+    try:
+        return ray.get(method.remote(), timeout=timeout_s)
+    except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError, ray.exceptions.GetTimeoutError):
+        return None
+
+
+@pytest.fixture
+def actors(ray_local):
+    made = []
+    yield made
+    for actor in made:
+        ray_local.kill(actor, no_restart=True)
+
+
+def test_verifier_hard_killed_mid_stream_resumes_exactly_once(bootstrap, table_ref, ray_local, actors):
+    ray = ray_local
+    topic = create_topic(bootstrap, partitions=3)
+    total = 240_000
+    Producer = remote_agent_class(ProducerAgent)
+    Verifier = remote_agent_class(ConsumerVerifierAgent, max_restarts=3)
+    verifier = Verifier.remote("c-0", "run-k", topic, bootstrap, "g-kill", table_ref, ConsumerSpec(commit_interval_s=1))
+    producer = Producer.remote("p-0", "run-k", topic, bootstrap,
+                               ProducerSpec(rate=RateSpec(profile="constant", per_second=20_000), max_records=total))
+    actors += [producer, verifier]
+
+    def committed():
+        stats = actor_call(ray, verifier.stats)
+        return stats and stats["committed_records"]
+
+    wait_for(lambda: (committed() or 0) >= total // 4, 60, what="a quarter of the stream in the table")
+    first = actor_call(ray, verifier.health)
+    os.kill(first["pid"], signal.SIGKILL)  # no clean stop: its open batch dies with it
+
+    restarted = wait_for(lambda: (h := actor_call(ray, verifier.health)) and h["pid"] != first["pid"] and h, 60,
+                         what="Ray to restart the verifier")
+    assert restarted["state"] == "running"
+    wait_for(lambda: (actor_call(ray, producer.health) or {}).get("state") == "finished", 120, what="the producer")
+    acks = ray.get(producer.ack_ledger.remote())
+    assert sum(e - s for ranges in acks["acked"].values() for s, e in ranges) == total
+    wait_for(lambda: table_verdict(table_ref, topic, "run-k", [acks])["table_rows"] >= total, 120,
+             what="the restarted verifier to catch up")
+
+    verdict = table_verdict(table_ref, topic, "run-k", [acks])
+    assert (verdict["missing"], verdict["duplicates"], verdict["unexpected"]) == (0, 0, 0)
+    assert verdict["table_rows"] == verdict["table_distinct"] == total
+    assert verdict["state_losses"] == 0
+    after = actor_call(ray, verifier.stats)
+    v = after["verdicts"]
+    # The new incarnation resumed from the table's state: no false gap, duplicate or loss.
+    assert (v["gaps"], v["gap_records"], v["duplicate"], v["reordered"], v["corrupt"]) == (0, 0, 0, 0, 0)
+    assert after["candidate_losses"]["records"] == 0
+    assert 0 < v["in_order"] < total  # it re-read only what the table lacked
+
+
+def test_broker_restart_mid_stream_loses_no_acknowledged_record(local_stack, bootstrap, table_ref, started):
+    topic = create_topic(bootstrap, partitions=3)
+    total = 150_000
+    producer = ProducerAgent("p-0", "run-b", topic, bootstrap,
+                             ProducerSpec(rate=RateSpec(profile="constant", per_second=10_000), max_records=total))
+    verifier = ConsumerVerifierAgent("c-0", "run-b", topic, bootstrap, "g-broker", table_ref,
+                                     ConsumerSpec(commit_interval_s=1))
+    started(verifier, producer)
+    wait_for(lambda: producer.stats()["acked"] >= total // 4, 60, what="a quarter of the stream acknowledged")
+
+    local_stack.kafka.stop()
+    assert local_stack.kafka.status().state == "stopped"
+    local_stack.kafka.start()
+
+    assert producer.wait(240) and producer.health()["state"] == "finished", producer.health()
+    p = producer.stats()
+    assert p["acked"] + p["failed"] == total
+    acks = producer.ack_ledger()
+    wait_for(lambda: verifier.stats()["committed_records"] >= p["acked"], 120, what="the verifier to drain")
+    v = verifier.stats()["verdicts"]
+    verifier.stop()
+
+    verdict = table_verdict(table_ref, topic, "run-b", [acks])
+    assert verdict["missing"] == 0 and verdict["state_losses"] == 0, verdict
+    assert verdict["duplicates"] == 0 and v["duplicate"] == 0 and v["reordered"] == 0
+    assert p["acked"] == total, f"records failed during a short restart: {p['errors']}"
+    assert verdict["table_rows"] == total
+    # The outage shows up as ack latency, measured from each record's due time.
+    from agents.core.histogram import LatencyHistogram
+
+    assert LatencyHistogram.from_json(p["ack_latency"]).max_value > 1_000_000
+
+
+def test_verifier_replaces_a_fatally_fenced_consumer_and_stays_exact(bootstrap, table_ref, started):
+    """Another member claims the verifier's static group.instance.id (as after some broker
+    fail-overs): librdkafka fences the verifier's consumer fatally; the verifier starts a
+    new consumer and resumes from the table's state without a gap or a duplicate."""
+    from confluent_kafka import Consumer
+
+    topic = create_topic(bootstrap, partitions=3)
+    total = 60_000
+    producer = ProducerAgent("p-0", "run-x", topic, bootstrap,
+                             ProducerSpec(rate=RateSpec(profile="constant", per_second=10_000), max_records=total))
+    verifier = ConsumerVerifierAgent("c-0", "run-x", topic, bootstrap, "g-fence", table_ref,
+                                     ConsumerSpec(commit_interval_s=0.5))
+    started(verifier, producer)
+    wait_for(lambda: verifier.stats()["committed_records"] >= total // 5, 60, what="a first part in the table")
+
+    usurper = Consumer({"bootstrap.servers": bootstrap, "group.id": "g-fence", "group.instance.id": "g-fence-c-0",
+                        "session.timeout.ms": 6000})
+    usurper.subscribe([topic])
+    usurper.consume(num_messages=1, timeout=5)  # joins the group under the verifier's identity
+    usurper.close()
+
+    wait_for(lambda: verifier.stats()["consumer_restarts"] >= 1, 60, what="the verifier to replace its consumer")
+    assert producer.wait(60)
+    wait_for(lambda: table_verdict(table_ref, topic, "run-x", [producer.ack_ledger()])["table_rows"] >= total, 120,
+             what="the verifier to catch up")
+    verdict = table_verdict(table_ref, topic, "run-x", [producer.ack_ledger()])
+    assert (verdict["missing"], verdict["duplicates"], verdict["table_rows"]) == (0, 0, total)
+    v = verifier.stats()["verdicts"]
+    assert (v["gaps"], v["duplicate"], v["reordered"]) == (0, 0, 0)
