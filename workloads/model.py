@@ -1,0 +1,96 @@
+"""A workload: what a soak run deploys and what it judges the run by.
+
+Loaded from YAML (`workloads/*.yaml`) or the embedded default; validated before anything
+starts, so a bad file never costs a run (house rule 7).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from workloads.specs import ConsumerSpec, MaintenanceSpec, NodeSpec, ProducerSpec, QuerySpec, Strict
+
+NAME = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+
+
+class TopicSpec(Strict):
+    name: str = Field(default="soak-events", pattern=r"^[a-zA-Z0-9._-]{1,249}$")
+    partitions: int = Field(default=6, ge=1, le=10_000)
+    replication_factor: int = Field(default=1, ge=1, le=16)
+
+
+class ProducerGroup(Strict):
+    count: int = Field(default=2, ge=0, le=1000)
+    spec: ProducerSpec = ProducerSpec()
+
+
+class ConsumerGroup(Strict):
+    count: int = Field(default=2, ge=1, le=1000, description="members of one consumer group")
+    spec: ConsumerSpec = ConsumerSpec()
+
+
+class QueryGroup(Strict):
+    count: int = Field(default=1, ge=0, le=100)
+    spec: QuerySpec = QuerySpec()
+
+
+class TableSpec(Strict):
+    identifier: str = Field(default="soak.events", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*\.[a-zA-Z_][a-zA-Z0-9_]*$")
+    partition_granularity: Literal["hour", "day"] = "hour"
+    maintenance: MaintenanceSpec = MaintenanceSpec()
+
+
+class FaultScheduleSpec(Strict):
+    """When faults happen (the fault catalog itself arrives with the faults capability)."""
+
+    mode: Literal["none", "every", "random", "timeline"] = "none"
+    every_s: float = Field(default=600.0, gt=0)
+    jitter_s: float = Field(default=0.0, ge=0)
+    warm_up_s: float = Field(default=600.0, ge=0)
+    seed: int = 0
+    kinds: tuple[str, ...] = ()
+    max_concurrent: int = Field(default=1, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _kinds_when_scheduled(self):
+        if self.mode in ("every", "random") and not self.kinds:
+            raise ValueError(f"fault schedule mode {self.mode!r} needs at least one entry in kinds")
+        return self
+
+
+class SLOSpec(Strict):
+    """Thresholds a report window is judged by; None switches a check off."""
+
+    max_p99_ack_ms: float | None = Field(default=500.0, gt=0)
+    max_p99_e2e_ms: float | None = Field(default=2_000.0, gt=0)
+    max_lag_records: int | None = Field(default=100_000, ge=0)
+    max_freshness_s: float | None = Field(default=60.0, gt=0)
+    min_throughput_ratio: float | None = Field(default=0.95, gt=0, le=1, description="achieved / intended rate")
+    max_anomalies: int = Field(default=0, ge=0, description="lost + duplicate + reordered + corrupt")
+
+
+class Workload(Strict):
+    name: str = Field(default="default", pattern=NAME)
+    description: str = Field(default="", max_length=2000)
+    topic: TopicSpec = TopicSpec()
+    producers: ProducerGroup = ProducerGroup()
+    consumers: ConsumerGroup = ConsumerGroup()
+    queries: QueryGroup = QueryGroup()
+    node: NodeSpec = NodeSpec()
+    table: TableSpec = TableSpec()
+    report_interval_s: float = Field(default=3600.0, ge=1, le=7 * 86_400)
+    faults: FaultScheduleSpec = FaultScheduleSpec()
+    slo: SLOSpec = SLOSpec()
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.consumers.count > self.topic.partitions:
+            raise ValueError(f"consumers.count ({self.consumers.count}) exceeds topic.partitions "
+                             f"({self.topic.partitions}): the extra members would sit idle")
+        return self
+
+    @property
+    def payload_mode(self) -> str:
+        return self.producers.spec.payload.mode
