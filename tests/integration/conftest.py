@@ -81,3 +81,19 @@ def soak_env():
     yield make
     for env in made:
         run_soak(["infra", "down"], env)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from tests.integration.postgres import PostgresServer
+
+    # Not under pytest's 0700 temp root: the server runs as the `postgres` user.
+    workdir = Path(tempfile.mkdtemp(prefix="soak-postgres-"))
+    server = PostgresServer(workdir, free_ports(1)[0]).start()
+    yield server
+    server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)

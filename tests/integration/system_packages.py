@@ -13,9 +13,10 @@ import subprocess
 _updated = False
 
 
-def ensure_debian_package(package: str, binary: str) -> str:
+def ensure_debian_package(package: str, binary: str, locate=shutil.which) -> str:
+    """The path of `binary`, installing `package` first when `locate` cannot find it."""
     global _updated
-    found = shutil.which(binary)
+    found = locate(binary)
     if found:
         return found
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
@@ -26,7 +27,7 @@ def ensure_debian_package(package: str, binary: str) -> str:
         _updated = True
     subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
                    check=True, env=env)
-    found = shutil.which(binary)
+    found = locate(binary)
     if not found:
-        raise RuntimeError(f"apt-get installed {package} but {binary} is still not on PATH")
+        raise RuntimeError(f"apt-get installed {package} but {binary} is still not found")
     return found

@@ -1,0 +1,1 @@
+"""Runs: their states and the spec a run is started from."""

@@ -1,0 +1,58 @@
+"""Tables of the run store."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workload_name: Mapped[str] = mapped_column(String(64))
+    workload_json: Mapped[str] = mapped_column(Text)
+    hours: Mapped[float] = mapped_column(Float)
+    report_interval_s: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    created_ns: Mapped[int] = mapped_column(BigInteger)
+    started_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ended_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    updated_ns: Mapped[int] = mapped_column(BigInteger)
+    verdict: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    reasons_json: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class IncarnationRow(Base):
+    """Every start of every agent: restarts are data, not noise."""
+
+    __tablename__ = "agent_incarnations"
+    __table_args__ = (UniqueConstraint("run_id", "agent_id", "incarnation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    agent_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    incarnation: Mapped[int] = mapped_column(BigInteger)
+    node: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    started_ns: Mapped[int] = mapped_column(BigInteger)
+    ended_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
+class EventRow(Base):
+    """Control actions and state changes of a run, in order (what a resumed controller reads)."""
+
+    __tablename__ = "run_events"
+    __table_args__ = (Index("ix_run_events_run_ts", "run_id", "ts_ns"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    ts_ns: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
