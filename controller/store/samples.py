@@ -1,0 +1,119 @@
+"""Time series samples of a run, kept as Parquet files and queried with DuckDB.
+
+The controller appends samples to a bounded in-memory buffer and flushes it every flush
+interval as one Parquet file per (run, hour), written atomically (temp file + rename), so
+a crash loses at most one flush interval and memory never grows with the run's length.
+Queries downsample with DuckDB (time buckets), which stays fast over 24 h and more.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+SCHEMA = pa.schema([("ts_ns", pa.int64()), ("series", pa.string()), ("agent_id", pa.string()),
+                    ("value", pa.float64())])
+HOUR_NS = 3600 * 10**9
+
+
+class SampleBuffer:
+    """Samples waiting for the next flush; `full` tells the caller to flush early."""
+
+    def __init__(self, max_rows: int = 200_000):
+        self.max_rows = max_rows
+        self._cols: tuple[list, list, list, list] = ([], [], [], [])
+        self.dropped = 0
+
+    def __len__(self) -> int:
+        return len(self._cols[0])
+
+    @property
+    def full(self) -> bool:
+        return len(self) >= self.max_rows
+
+    def add(self, ts_ns: int, series: str, agent_id: str, value: float) -> None:
+        if len(self) >= 2 * self.max_rows:
+            self.dropped += 1  # the store is unreachable for long: bound memory, count the loss
+            return
+        ts, se, ag, va = self._cols
+        ts.append(ts_ns)
+        se.append(series)
+        ag.append(agent_id)
+        va.append(float(value))
+
+    def drain(self) -> pa.Table:
+        ts, se, ag, va = self._cols
+        table = pa.table([pa.array(ts, pa.int64()), pa.array(se, pa.string()), pa.array(ag, pa.string()),
+                          pa.array(va, pa.float64())], schema=SCHEMA)
+        self._cols = ([], [], [], [])
+        return table
+
+
+@dataclass(frozen=True)
+class Point:
+    ts_ns: int
+    agent_id: str
+    min: float
+    max: float
+    avg: float
+    last: float
+
+
+class SampleFiles:
+    def __init__(self, root: Path, run_id: str):
+        self.dir = root / run_id
+        self.run_id = run_id
+
+    def write(self, table: pa.Table) -> list[Path]:
+        """One file per hour the samples fall in; returns the files written."""
+        if table.num_rows == 0:
+            return []
+        hours = pc.divide(table["ts_ns"], HOUR_NS)
+        written = []
+        for hour in sorted(set(hours.to_pylist())):
+            part = table.filter(pc.equal(hours, hour))
+            folder = self.dir / f"hour={hour}"
+            folder.mkdir(parents=True, exist_ok=True)
+            final = folder / f"{uuid.uuid4().hex}.parquet"
+            tmp = folder / f".{final.name}.tmp"
+            pq.write_table(part, tmp, compression="zstd")
+            os.replace(tmp, final)  # readers never see half a file
+            written.append(final)
+        return written
+
+    def files(self) -> list[Path]:
+        return sorted(self.dir.glob("hour=*/*.parquet"))
+
+    def query(self, series: str, from_ns: int | None = None, to_ns: int | None = None, step_s: float = 60.0,
+              agent_id: str | None = None) -> list[Point]:
+        """Downsampled points of one series: per step and agent, min/max/avg/last."""
+        files = [str(f) for f in self.files()]
+        if not files:
+            return []
+        step_ns = max(1, int(step_s * 1e9))
+        where = ["series = $series"]
+        params: dict = {"series": series, "step": step_ns}
+        if from_ns is not None:
+            where.append("ts_ns >= $from_ns")
+            params["from_ns"] = from_ns
+        if to_ns is not None:
+            where.append("ts_ns < $to_ns")
+            params["to_ns"] = to_ns
+        if agent_id is not None:
+            where.append("agent_id = $agent_id")
+            params["agent_id"] = agent_id
+        sql = f"""
+            SELECT (ts_ns // $step) * $step AS bucket, agent_id, min(value), max(value), avg(value),
+                   arg_max(value, ts_ns)
+            FROM read_parquet($files) WHERE {' AND '.join(where)}
+            GROUP BY bucket, agent_id ORDER BY bucket, agent_id"""
+        params["files"] = files
+        rows = duckdb.connect().execute(sql, params).fetchall()
+        return [Point(int(b), a, lo, hi, avg, last) for b, a, lo, hi, avg, last in rows]

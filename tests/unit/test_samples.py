@@ -1,0 +1,39 @@
+import pyarrow.parquet as pq
+
+from controller.store.samples import HOUR_NS, SampleBuffer, SampleFiles
+
+T0 = 1_795_000_000 * 10**9 // HOUR_NS * HOUR_NS  # an hour boundary
+
+
+def test_buffer_flushes_to_hourly_files_and_queries_downsample(tmp_path):
+    buf = SampleBuffer(max_rows=50_000)
+    for i in range(7200):  # two hours, one sample per second per agent
+        ts = T0 + i * 10**9
+        buf.add(ts, "process.rss_bytes", "producer-0", 100 + i)
+        buf.add(ts, "process.rss_bytes", "verifier-0", 500.0)
+        buf.add(ts, "producer.acked_total", "producer-0", i * 10)
+    files = SampleFiles(tmp_path, "run-1")
+    written = files.write(buf.drain())
+    assert len(buf) == 0 and len(written) == 2
+    assert {p.parent.name for p in written} == {f"hour={T0 // HOUR_NS}", f"hour={T0 // HOUR_NS + 1}"}
+    assert sum(pq.read_metadata(p).num_rows for p in written) == 3 * 7200
+
+    points = files.query("process.rss_bytes", step_s=3600, agent_id="producer-0")
+    assert [(p.ts_ns, p.min, p.max, p.last) for p in points] == [(T0, 100, 3699, 3699),
+                                                                  (T0 + HOUR_NS, 3700, 7299, 7299)]
+    window = files.query("process.rss_bytes", from_ns=T0 + 60 * 10**9, to_ns=T0 + 120 * 10**9, step_s=60)
+    assert {(p.agent_id, p.min, p.max) for p in window} == {("producer-0", 160, 219), ("verifier-0", 500, 500)}
+    assert files.query("no.such.series") == []
+
+
+def test_buffer_is_bounded_when_flushes_keep_failing():
+    buf = SampleBuffer(max_rows=100)
+    for i in range(250):
+        buf.add(i, "s", "a", i)
+    assert buf.full and len(buf) == 200 and buf.dropped == 50
+
+
+def test_an_empty_run_has_no_points(tmp_path):
+    files = SampleFiles(tmp_path, "run-empty")
+    assert files.write(SampleBuffer().drain()) == []
+    assert files.query("x") == []
