@@ -272,8 +272,9 @@ class ConsumerVerifierAgent(Agent):
                                    self.commit_latency.to_json())
         return {"run_id": self.run_id, "consumed": self.consumed, "bytes_consumed": self.bytes_consumed,
                 "committed_records": self.committed_records, "foreign": self.foreign, "verdicts": counts,
-                "candidate_losses": _bounded_examples(missing), "fenced": self.fenced, "commit_errors": self.commit_errors,
-                "rebalances": self.rebalances, "consumer_restarts": self.consumer_restarts, "kafka_errors": dict(self.kafka_errors),
+                "candidate_losses": _bounded_examples(missing), "fenced": self.fenced,
+                "commit_errors": self.commit_errors, "rebalances": self.rebalances,
+                "consumer_restarts": self.consumer_restarts, "kafka_errors": dict(self.kafka_errors),
                 "iceberg_commits": self._sink.commits if self._sink else 0,
                 "iceberg_conflicts": self._sink.conflicts if self._sink else 0,
                 "owned_partitions": owned, "e2e_latency": e2e, "ingest_latency": ingest,

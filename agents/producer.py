@@ -53,6 +53,7 @@ class ProducerAgent(Agent):
         self.errors: Counter[str] = Counter()
         self.anomalies_injected: Counter[str] = Counter()
         self.behind_records = 0
+        self.unflushed_at_stop = 0  # records still unacknowledged when the final flush gave up
 
     # -- delivery reports (called inside poll/flush on the agent's thread) ---------------------
     def _on_delivery(self, seq: int, sent_ns: int, err, msg) -> None:
@@ -94,8 +95,8 @@ class ProducerAgent(Agent):
                 raise ValueError(f"faulty.within ({f.within}) exceeds the records per partition "
                                  f"({limit // len(partitions)}): anomalies would never be sent")
             anomalies = plan_anomalies(f.seed, partitions, f.within, f.skip, f.duplicate, f.reorder, f.corrupt)
-        pool = PayloadPool(spec.payload.mode, spec.payload.size.build(), seed=crc32c(f"{self.agent_id}:{self.incarnation}".encode()),
-                           pool_size=spec.payload.pool_size)
+        seed = crc32c(f"{self.agent_id}:{self.incarnation}".encode())
+        pool = PayloadPool(spec.payload.mode, spec.payload.size.build(), seed=seed, pool_size=spec.payload.pool_size)
         pool.refill(self.clock.wall_ns() // 1000)
         next_refill = self.clock.monotonic() + spec.payload.refresh_s
         profile = spec.rate.build()
@@ -195,7 +196,8 @@ class ProducerAgent(Agent):
         return {"run_id": self.run_id, "producer_id": self.agent_id, "incarnation": self.incarnation,
                 "sent": self.sent, "bytes_sent": self.bytes_sent, "acked": acked, "failed": failed,
                 "errors": errors, "buffer_full_waits": self.buffer_full_waits,
-                "behind_records": self.behind_records, "ack_latency": latency,
+                "behind_records": self.behind_records, "unflushed_at_stop": self.unflushed_at_stop,
+                "ack_latency": latency,
                 "anomalies_injected": dict(self.anomalies_injected)}
 
     def ack_ledger(self) -> dict:

@@ -134,5 +134,6 @@ class RunStore:
 
     def events(self, run_id: str) -> list[dict]:
         with self.db.session() as s:
-            rows = s.scalars(select(EventRow).where(EventRow.run_id == run_id).order_by(EventRow.ts_ns, EventRow.id)).all()
+            query = select(EventRow).where(EventRow.run_id == run_id).order_by(EventRow.ts_ns, EventRow.id)
+            rows = s.scalars(query).all()
             return [{"ts_ns": r.ts_ns, "kind": r.kind, **json.loads(r.detail_json)} for r in rows]
