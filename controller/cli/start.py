@@ -21,7 +21,10 @@ def start(
     bootstrap_servers: Annotated[str | None, typer.Option(
         "--bootstrap-servers", help="An existing Kafka cluster (default: the local broker, started if needed)")] = None,
 ) -> None:
-    """Run a soak for --hours on the embedded defaults or a staging cluster."""
+    """Bring up what a soak needs (the local broker, or check --bootstrap-servers).
+
+    Not built yet: the run controller. No soak is started; the command exits 3.
+    """
     settings = build_settings(data_dir=data_dir, bootstrap_servers=bootstrap_servers)
     if settings.uses_local_broker:
         for s in LocalStack(settings, report=progress).up():

@@ -71,13 +71,19 @@ def test_verifier_hard_killed_mid_stream_resumes_exactly_once(bootstrap, table_r
     assert 0 < v["in_order"] < total  # it re-read only what the table lacked
 
 
-def test_broker_restart_mid_stream_loses_no_acknowledged_record(local_stack, bootstrap, table_ref, started):
+def steady_pair(bootstrap: str, table_ref, run_id: str, group: str, total: int, commit_interval_s: float):
+    """A producer at 10,000 records/s for `total` records and one verifier, on a new topic."""
     topic = create_topic(bootstrap, partitions=3)
-    total = 150_000
-    producer = ProducerAgent("p-0", "run-b", topic, bootstrap,
+    producer = ProducerAgent("p-0", run_id, topic, bootstrap,
                              ProducerSpec(rate=RateSpec(profile="constant", per_second=10_000), max_records=total))
-    verifier = ConsumerVerifierAgent("c-0", "run-b", topic, bootstrap, "g-broker", table_ref,
-                                     ConsumerSpec(commit_interval_s=1))
+    verifier = ConsumerVerifierAgent("c-0", run_id, topic, bootstrap, group, table_ref,
+                                     ConsumerSpec(commit_interval_s=commit_interval_s))
+    return topic, producer, verifier
+
+
+def test_broker_restart_mid_stream_loses_no_acknowledged_record(local_stack, bootstrap, table_ref, started):
+    total = 150_000
+    topic, producer, verifier = steady_pair(bootstrap, table_ref, "run-b", "g-broker", total, commit_interval_s=1)
     started(verifier, producer)
     wait_for(lambda: producer.stats()["acked"] >= total // 4, 60, what="a quarter of the stream acknowledged")
 
@@ -110,12 +116,8 @@ def test_verifier_replaces_a_fatally_fenced_consumer_and_stays_exact(bootstrap, 
     new consumer and resumes from the table's state without a gap or a duplicate."""
     from confluent_kafka import Consumer
 
-    topic = create_topic(bootstrap, partitions=3)
     total = 60_000
-    producer = ProducerAgent("p-0", "run-x", topic, bootstrap,
-                             ProducerSpec(rate=RateSpec(profile="constant", per_second=10_000), max_records=total))
-    verifier = ConsumerVerifierAgent("c-0", "run-x", topic, bootstrap, "g-fence", table_ref,
-                                     ConsumerSpec(commit_interval_s=0.5))
+    topic, producer, verifier = steady_pair(bootstrap, table_ref, "run-x", "g-fence", total, commit_interval_s=0.5)
     started(verifier, producer)
     wait_for(lambda: verifier.stats()["committed_records"] >= total // 5, 60, what="a first part in the table")
 
