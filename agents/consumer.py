@@ -75,34 +75,43 @@ class ConsumerVerifierAgent(Agent):
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self.rebalances += 1
         state = self._sink.load_state() if self._sink else SinkState(self.topic)
-        with self._lock:  # stats() reads the ledger from another thread
+        self._adopt(state, [tp.partition for tp in partitions])
+        if self._sink is not None:
             for tp in partitions:
-                p = tp.partition
-                offset = state.offset(p)
-                if self._sink is not None:
-                    tp.offset = offset if offset is not None else OFFSET_BEGINNING
-                stored = state.partitions.get(p)
-                self.ledger.load_partition_state(p, stored.ledger if stored else {})
-                self._begin[p] = self._next[p] = offset
+                tp.offset = _start_offset(self._next[tp.partition])
         consumer.assign(partitions)
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._commit()  # hand over a clean cut: everything read so far is in the table
-        self._forget(partitions)
+        with self._lock:
+            self._forget([tp.partition for tp in partitions])
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Someone else owns them already: committing now would be a zombie write.
+        self._drop_uncommitted([tp.partition for tp in partitions])
+
+    def _adopt(self, state: SinkState, partitions: list[int]) -> None:
+        """Take the table's offsets and ledgers of `partitions` as this verifier's own."""
+        with self._lock:  # stats() reads the ledger from another thread
+            for p in partitions:
+                stored = state.partitions.get(p)
+                self.ledger.load_partition_state(p, stored.ledger if stored else {})
+                self._begin[p] = self._next[p] = state.offset(p)
+
+    def _forget(self, partitions: list[int]) -> None:
+        """Drop what this verifier knows of `partitions` (call with the lock held)."""
+        for p in partitions:
+            self.ledger.forget_partition(p)
+            self._begin.pop(p, None)
+            self._next.pop(p, None)
+
+    def _drop_uncommitted(self, partitions: list[int]) -> None:
+        """Discard the open batch and the partitions' state: their next owner (maybe a new
+        consumer of ours) starts again from the table."""
         with self._lock:
             self.ledger.rollback()
+            self._forget(partitions)
         self.batch.clear()
-        self._forget(partitions)
-
-    def _forget(self, partitions: list[TopicPartition]) -> None:
-        with self._lock:
-            for tp in partitions:
-                self.ledger.forget_partition(tp.partition)
-                self._begin.pop(tp.partition, None)
-                self._next.pop(tp.partition, None)
 
     # -- the loop ---------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -119,7 +128,7 @@ class ConsumerVerifierAgent(Agent):
                 # consumer: on assignment it resumes from the table's state.
                 self.consumer_restarts += 1
                 log.warning("%s: consumer failed fatally (%s); starting a new one", self.agent_id, exc)
-                self._abandon_uncommitted()
+                self._drop_uncommitted(list(self._next))
             finally:
                 try:
                     consumer.close()  # leaves the group; the revoke callback commits what is left
@@ -159,15 +168,6 @@ class ConsumerVerifierAgent(Agent):
                 next_commit = now + spec.commit_interval_s
             self.progressed()
         self._commit()
-
-    def _abandon_uncommitted(self) -> None:
-        with self._lock:
-            self.ledger.rollback()
-            for p in list(self._next):
-                self.ledger.forget_partition(p)
-            self._begin.clear()
-            self._next.clear()
-        self.batch.clear()
 
     def _process(self, messages) -> None:
         if not messages:
@@ -250,17 +250,11 @@ class ConsumerVerifierAgent(Agent):
             self.kafka_errors[exc.args[0].name()] += 1
 
     def _rewind_to_table(self) -> None:
-        self.batch.clear()
-        state = self._sink.load_state()
-        with self._lock:
-            self.ledger.rollback()
-            for p in list(self._next):
-                offset = state.offset(p)
-                stored = state.partitions.get(p)
-                self.ledger.load_partition_state(p, stored.ledger if stored else {})
-                self._begin[p] = self._next[p] = offset
-        for p, offset in list(self._next.items()):
-            self._consumer.seek(TopicPartition(self.topic, p, offset if offset is not None else OFFSET_BEGINNING))
+        owned = list(self._next)
+        self._drop_uncommitted(owned)
+        self._adopt(self._sink.load_state(), owned)
+        for p in owned:
+            self._consumer.seek(TopicPartition(self.topic, p, _start_offset(self._next[p])))
 
     # -- observation ------------------------------------------------------------------------------
     def kind_stats(self) -> dict:
@@ -284,6 +278,11 @@ class ConsumerVerifierAgent(Agent):
         """Committed received sequences of the partitions this verifier owns now."""
         with self._lock:
             return {stream_name(k): v.to_list() for k, v in self.ledger.received().items()}
+
+
+def _start_offset(offset: int | None) -> int:
+    """Where to read a partition from: the table's next offset, or the beginning."""
+    return offset if offset is not None else OFFSET_BEGINNING
 
 
 class ConsumerFatal(Exception):

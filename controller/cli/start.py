@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 
 from controller.cli.common import DataDirOption, build_settings, console, progress
-from controller.errors import NotImplementedYet
+from controller.errors import InfraError, NotImplementedYet
 from controller.infra.kafka import broker_ready
 from controller.infra.stack import LocalStack
-from controller.errors import InfraError
 
 
 def start(
