@@ -29,6 +29,9 @@ class Agent(ABC):
     def __init__(self, agent_id: str, clock: Clock | None = None):
         self.agent_id = agent_id
         self.clock = clock or SystemClock()
+        # New on every construction (a restarted process is a new incarnation); the
+        # controller records each one.
+        self.incarnation = self.clock.wall_ns() // 1000
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._state = "created"
@@ -80,12 +83,17 @@ class Agent(ABC):
     def health(self) -> dict:
         now = self.clock.monotonic()
         idle = now - self._last_progress_mono if self._last_progress_mono is not None else None
-        return {"kind": self.kind, "agent_id": self.agent_id, "state": self._state, "error": self._error,
-                "seconds_since_progress": idle, "pid": os.getpid(), "host": socket.gethostname()}
+        return {"kind": self.kind, "agent_id": self.agent_id, "incarnation": self.incarnation,
+                "state": self._state, "error": self._error, "seconds_since_progress": idle,
+                "pid": os.getpid(), "host": socket.gethostname(), "node_id": self.node_id()}
+
+    def node_id(self) -> str | None:
+        """The cluster node this agent runs on (the Ray wrapper knows; plain objects don't)."""
+        return None
 
     def stats(self) -> dict:
-        return {"kind": self.kind, "agent_id": self.agent_id, "state": self._state,
-                "wall_ns": self.clock.wall_ns(), "process": sample_process(self._own_process),
+        return {"kind": self.kind, "agent_id": self.agent_id, "incarnation": self.incarnation,
+                "state": self._state, "wall_ns": self.clock.wall_ns(), "process": sample_process(self._own_process),
                 **self.kind_stats()}
 
     @abstractmethod

@@ -53,6 +53,7 @@ class ProducerAgent(Agent):
         self.errors: Counter[str] = Counter()
         self.anomalies_injected: Counter[str] = Counter()
         self.behind_records = 0
+        self.intended = 0  # records the rate profile asked for so far (what `acked` is judged against)
         self.unflushed_at_stop = 0  # records still unacknowledged when the final flush gave up
 
     # -- delivery reports (called inside poll/flush on the agent's thread) ---------------------
@@ -136,6 +137,8 @@ class ProducerAgent(Agent):
                 due = scheduled + MAX_BATCH if profile is None else profile.due_count(now - t0)
                 if limit is not None:
                     due = min(due, limit)
+                if profile is not None:
+                    self.intended = due
                 n = min(due - scheduled, MAX_BATCH)
                 if n <= 0:
                     if limit is not None and scheduled >= limit:
@@ -196,7 +199,8 @@ class ProducerAgent(Agent):
         return {"run_id": self.run_id, "producer_id": self.agent_id, "incarnation": self.incarnation,
                 "sent": self.sent, "bytes_sent": self.bytes_sent, "acked": acked, "failed": failed,
                 "errors": errors, "buffer_full_waits": self.buffer_full_waits,
-                "behind_records": self.behind_records, "unflushed_at_stop": self.unflushed_at_stop,
+                "behind_records": self.behind_records, "intended": self.intended,
+                "unflushed_at_stop": self.unflushed_at_stop,
                 "ack_latency": latency,
                 "anomalies_injected": dict(self.anomalies_injected)}
 

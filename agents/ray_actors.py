@@ -16,6 +16,9 @@ def remote_agent_class(agent_cls, **ray_options):
             super().__init__(*args, **kwargs)
             self.start()
 
+        def node_id(self) -> str | None:
+            return ray.get_runtime_context().get_node_id()
+
     # Ray names the worker process after the class ("ray::ProducerAgent"), which is how
     # a node agent or an operator recognises it.
     AutoStarted.__name__ = AutoStarted.__qualname__ = agent_cls.__name__

@@ -69,6 +69,20 @@ class SoakSettings(BaseSettings):
     metrics_port: int = Field(default=9464, ge=1, le=65535)
     api_port: int = Field(default=8080, ge=1, le=65535)
 
+    # The local Ray head (started by `infra up` / `soak start` unless ray_address is given).
+    ray_port: int = Field(default=6379, ge=1, le=65535)
+    ray_num_cpus: int | None = Field(default=None, ge=1, description="None: the machine's cores")
+    ray_object_store_mb: int = Field(default=512, ge=80)
+    ray_ready_timeout_s: float = Field(default=90.0, gt=0)
+
+    # The control loop.
+    sample_interval_s: float = Field(default=5.0, gt=0, le=3600, description="one control-loop tick")
+    flush_interval_s: float = Field(default=30.0, gt=0, le=3600, description="samples reach disk this often")
+    drain_timeout_s: float = Field(default=300.0, gt=0, description="end phase: wait this long for lag 0")
+    agent_call_timeout_s: float = Field(default=10.0, gt=0)
+    restart_backoff_s: float = Field(default=2.0, gt=0)
+    restart_backoff_max_s: float = Field(default=120.0, gt=0)
+
     @field_validator("data_dir", "cache_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -111,3 +125,19 @@ class SoakSettings(BaseSettings):
     @property
     def uses_local_broker(self) -> bool:
         return self.bootstrap_servers is None
+
+    @property
+    def uses_local_ray(self) -> bool:
+        return self.ray_address is None
+
+    @property
+    def local_ray_address(self) -> str:
+        return f"{LOOPBACK}:{self.ray_port}"
+
+    @property
+    def effective_ray_address(self) -> str:
+        return self.ray_address or self.local_ray_address
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.data_dir / "samples"

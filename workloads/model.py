@@ -69,6 +69,7 @@ class SLOSpec(Strict):
     max_freshness_s: float | None = Field(default=60.0, gt=0)
     min_throughput_ratio: float | None = Field(default=0.95, gt=0, le=1, description="achieved / intended rate")
     max_anomalies: int = Field(default=0, ge=0, description="lost + duplicate + reordered + corrupt")
+    warm_up_s: float = Field(default=60.0, ge=0, description="latency, lag and freshness SLOs are judged after this")
 
 
 class Workload(Strict):

@@ -105,3 +105,28 @@ class LatencyHistogram:
         h.min_value, h.max_value = int(raw["min"]), int(raw["max"])
         h.sum_us, h.overflow = int(raw["sum"]), int(raw.get("of", 0))
         return h
+
+
+def interval(current: LatencyHistogram, previous: LatencyHistogram | None) -> LatencyHistogram:
+    """What was recorded between two snapshots of a cumulative histogram."""
+    if previous is None:
+        return current
+    out = LatencyHistogram()
+    out.counts = np.maximum(current.counts - previous.counts, 0)
+    out.total = int(out.counts.sum())
+    nz = np.flatnonzero(out.counts)
+    if nz.size:
+        out.min_value = int(bucket_upper(nz[0])) if nz[0] >= SUB_COUNT else int(nz[0])
+        out.max_value = int(min(bucket_upper(nz[-1]), current.max_value))
+    out.sum_us = max(0, current.sum_us - previous.sum_us)
+    return out
+
+
+def cumulative_buckets(hist: LatencyHistogram, bounds_us: list[int]) -> list[int]:
+    """Counts at or below each bound (Prometheus `le` buckets), from the exact buckets."""
+    if hist.total == 0:
+        return [0] * len(bounds_us)
+    cum = np.cumsum(hist.counts)
+    uppers = bucket_upper(np.arange(BUCKETS))
+    idx = np.searchsorted(uppers, np.asarray(bounds_us, dtype=np.int64), side="right") - 1
+    return [int(cum[i]) if i >= 0 else 0 for i in idx]

@@ -59,3 +59,21 @@ def topic_partitions(bootstrap: str, topic: str, timeout_s: float = 30.0) -> lis
     if info is None or info.error is not None or not info.partitions:
         raise RuntimeError(f"topic {topic!r} is not available: {info.error if info else 'missing'}")
     return sorted(info.partitions)
+
+
+def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor: int,
+                 timeout_s: float = 30.0) -> bool:
+    """Create the topic unless it exists (idempotent); True if this call created it."""
+    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka.admin import NewTopic
+
+    admin = AdminClient({"bootstrap.servers": bootstrap, "logger": librdkafka_log})
+    future = admin.create_topics([NewTopic(topic, partitions, replication_factor)],
+                                 request_timeout=timeout_s)[topic]
+    try:
+        future.result(timeout=timeout_s)
+    except KafkaException as exc:
+        if exc.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS:
+            return False
+        raise
+    return True

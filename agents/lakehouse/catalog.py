@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
 
 import sqlalchemy.exc
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
@@ -29,6 +31,13 @@ class TableRef:
     catalog_name: str = "soak"
     payload_mode: str = "ticks"
     partition_granularity: str = "hour"
+
+    def ensure_local_dirs(self) -> None:
+        """Create the folders of a local SQLite catalog and a file:// warehouse."""
+        if self.catalog_uri.startswith("sqlite:///"):
+            Path(self.catalog_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        if self.warehouse.startswith("file://"):
+            Path(urlparse(self.warehouse).path).mkdir(parents=True, exist_ok=True)
 
     def catalog(self) -> Catalog:
         return SqlCatalog(self.catalog_name, uri=self.catalog_uri, warehouse=self.warehouse)

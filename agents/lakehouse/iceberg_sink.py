@@ -11,6 +11,7 @@ from pyiceberg.table import Table
 from pyiceberg.table.snapshots import ancestors_of
 
 from agents.lakehouse.catalog import TableRef
+from agents.lakehouse.schema import COMMIT_RETRIES
 from agents.lakehouse.sink_state import STATE_KEY, PartitionState, SinkState, check_fence
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,20 @@ def state_of(table: Table, topic: str) -> SinkState:
     return SinkState(topic)
 
 
+def ensure_no_commit_rebase(table: Table) -> Table:
+    """Tables made before the property existed get it now (idempotent)."""
+    if table.properties.get(COMMIT_RETRIES) != "0":
+        with table.transaction() as tx:
+            tx.set_properties({COMMIT_RETRIES: "0"})
+        table.refresh()
+    return table
+
+
 class IcebergSink:
     def __init__(self, ref: TableRef, topic: str, max_attempts: int = 20):
         self.ref = ref
         self.topic = topic
-        self.table = ref.load_or_create()
+        self.table = ensure_no_commit_rebase(ref.load_or_create())
         self.max_attempts = max_attempts
         self.commits = 0
         self.conflicts = 0

@@ -53,9 +53,15 @@ def partition_spec(schema: Schema, granularity: str = "hour") -> PartitionSpec:
                                         name=f"ingest_{granularity}"))
 
 
+COMMIT_RETRIES = "commit.retry.num-retries"
 TABLE_PROPERTIES = {
     # Metadata files stay bounded over a 24 h run of frequent commits.
     "write.metadata.delete-after-commit.enabled": "true",
     "write.metadata.previous-versions-max": "20",
     "write.parquet.compression-codec": "zstd",
+    # pyiceberg would otherwise retry a conflicting commit by rebasing it onto the other
+    # writer's snapshot, summary and all: a verifier's offsets and ledgers, read before
+    # the other commit, would land as the table's state. A conflict must come back to
+    # the sink, which re-reads the state and checks its fence again.
+    COMMIT_RETRIES: "0",
 }

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from controller import __version__
-from controller.cli import infra
+from controller.cli import infra, runs
 from controller.cli.common import err_console
 from controller.cli.start import start
 from controller.errors import SoakError
@@ -22,6 +22,10 @@ app = typer.Typer(
 )
 app.add_typer(infra.app, name="infra")
 app.command()(start)
+app.command()(runs.status)
+app.command()(runs.stop)
+app.command()(runs.runs)
+app.command()(runs.resume)
 
 
 def _version(value: bool) -> None:

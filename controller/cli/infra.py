@@ -1,4 +1,4 @@
-"""`soak infra up | down | status`: the local broker, Toxiproxy and Prometheus."""
+"""`soak infra up | down | status`: the local broker, Ray head, Toxiproxy and Prometheus."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from controller.cli.common import DataDirOption, build_settings, console, progre
 from controller.infra.service import ComponentStatus
 from controller.infra.stack import LocalStack
 
-app = typer.Typer(help="Start, stop and inspect the local infrastructure (Kafka, Toxiproxy, Prometheus).",
+app = typer.Typer(help="Start, stop and inspect the local infrastructure (Kafka, Ray, Toxiproxy, Prometheus).",
                   no_args_is_help=True)
 
 
@@ -35,11 +35,12 @@ def up(
         "--prometheus/--no-prometheus", help="Start Prometheus (default: when it is installed)")] = None,
     toxiproxy: Annotated[bool | None, typer.Option(
         "--toxiproxy/--no-toxiproxy", help="Start Toxiproxy in front of the broker (default: off)")] = None,
+    ray: Annotated[bool, typer.Option("--ray/--no-ray", help="Start the local Ray head that runs use")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON")] = False,
 ) -> None:
     """Start the local services (idempotent: what already runs is left running)."""
     stack = LocalStack(build_settings(data_dir=data_dir), report=progress)
-    _print(stack.up(prometheus=prometheus, toxiproxy=toxiproxy), as_json)
+    _print(stack.up(prometheus=prometheus, toxiproxy=toxiproxy, ray=ray), as_json)
 
 
 @app.command()
@@ -48,7 +49,8 @@ def down(
     purge: Annotated[bool, typer.Option(
         "--purge", help="Also delete the services' data (broker topics, Prometheus TSDB)")] = False,
 ) -> None:
-    """Stop exactly the processes `up` started (tracked by pid file)."""
+    """Stop exactly the processes `up` started (tracked by pid file). Runs still going
+    on the local Ray end with it; stop them first with `soak stop`."""
     stack = LocalStack(build_settings(data_dir=data_dir), report=progress)
     stopped = stack.down(purge=purge)
     console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing of ours was running")

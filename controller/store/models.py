@@ -25,6 +25,11 @@ class RunRow(Base):
     updated_ns: Mapped[int] = mapped_column(BigInteger)
     verdict: Mapped[str | None] = mapped_column(String(8), nullable=True)
     reasons_json: Mapped[str] = mapped_column(Text, default="[]")
+    spec_json: Mapped[str] = mapped_column(Text, default="{}")  # the RunSpec a resumed controller reads
+    # A stop asked for by `soak stop` or Ctrl-C; the controller acts on it at its next tick.
+    stop_requested_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    progress_json: Mapped[str] = mapped_column(Text, default="{}")  # what `soak status` shows
+    checkpoint_json: Mapped[str] = mapped_column(Text, default="{}")  # the controller's resumable totals
 
 
 class IncarnationRow(Base):
@@ -56,3 +61,20 @@ class EventRow(Base):
     ts_ns: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
     detail_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class AckLedgerRow(Base):
+    """The latest ack ledger of each producer incarnation: the final check's reference.
+    Kept after the producer process is gone, so a restarted producer's earlier
+    acknowledgements are still checked."""
+
+    __tablename__ = "ack_ledgers"
+    __table_args__ = (UniqueConstraint("run_id", "producer_id", "incarnation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    producer_id: Mapped[str] = mapped_column(String(64))
+    incarnation: Mapped[int] = mapped_column(BigInteger)
+    acked: Mapped[int] = mapped_column(BigInteger)
+    ledger_json: Mapped[str] = mapped_column(Text)
+    updated_ns: Mapped[int] = mapped_column(BigInteger)

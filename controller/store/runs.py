@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from controller.errors import SoakError
 from controller.runs.states import RunState, transition
 from controller.store.db import Database
-from controller.store.models import EventRow, IncarnationRow, RunRow
+from controller.store.models import AckLedgerRow, EventRow, IncarnationRow, RunRow
 
 
 class RunNotFound(SoakError):
@@ -33,6 +33,9 @@ class Run:
     ended_ns: int | None
     verdict: str | None
     reasons: list[str]
+    spec: dict
+    stop_requested_ns: int | None
+    progress: dict
 
 
 def new_run_id(now_ns: int, suffix: str | None = None) -> str:
@@ -44,7 +47,8 @@ def new_run_id(now_ns: int, suffix: str | None = None) -> str:
 def _to_run(row: RunRow) -> Run:
     return Run(row.id, row.workload_name, json.loads(row.workload_json), row.hours, row.report_interval_s,
                RunState(row.state), row.created_ns, row.started_ns, row.ended_ns, row.verdict,
-               json.loads(row.reasons_json))
+               json.loads(row.reasons_json), json.loads(row.spec_json or "{}"), row.stop_requested_ns,
+               json.loads(row.progress_json or "{}"))
 
 
 class RunStore:
@@ -52,11 +56,12 @@ class RunStore:
         self.db = db
 
     def create(self, workload_name: str, workload: dict, hours: float, report_interval_s: float,
-               now_ns: int, run_id: str | None = None) -> Run:
+               now_ns: int, run_id: str | None = None, spec: dict | None = None) -> Run:
         row = RunRow(id=run_id or new_run_id(now_ns), workload_name=workload_name,
                      workload_json=json.dumps(workload, sort_keys=True), hours=hours,
                      report_interval_s=report_interval_s, state=RunState.PENDING.value, created_ns=now_ns,
-                     updated_ns=now_ns, reasons_json="[]")
+                     updated_ns=now_ns, reasons_json="[]", spec_json=json.dumps(spec or {}),
+                     progress_json="{}", checkpoint_json="{}")
         with self.db.session() as s:
             s.add(row)
             s.flush()  # the run row first: events refer to it
@@ -65,10 +70,60 @@ class RunStore:
 
     def get(self, run_id: str) -> Run:
         with self.db.session() as s:
-            row = s.get(RunRow, run_id)
-            if row is None:
-                raise RunNotFound(f"no run {run_id!r} in the store", fix="list runs with `soak runs`")
+            return _to_run(_row(s, run_id))
+
+    def latest(self) -> Run | None:
+        runs, _ = self.list(limit=1)
+        return runs[0] if runs else None
+
+    def request_stop(self, run_id: str, now_ns: int, reason: str = "asked to stop") -> Run:
+        """Ask the run's controller to stop through its end phase (idempotent)."""
+        with self.db.session() as s:
+            row = _row(s, run_id)
+            if row.stop_requested_ns is None and not RunState(row.state).terminal:
+                row.stop_requested_ns = now_ns
+                s.add(EventRow(run_id=run_id, ts_ns=now_ns, kind="stop_requested",
+                               detail_json=json.dumps({"reason": reason})))
             return _to_run(row)
+
+    def save_progress(self, run_id: str, progress: dict, now_ns: int, checkpoint: dict | None = None) -> None:
+        with self.db.session() as s:
+            row = _row(s, run_id)
+            row.progress_json = json.dumps(progress)
+            row.updated_ns = now_ns
+            if checkpoint is not None:
+                row.checkpoint_json = json.dumps(checkpoint)
+
+    def checkpoint(self, run_id: str) -> dict:
+        with self.db.session() as s:
+            return json.loads(_row(s, run_id).checkpoint_json or "{}")
+
+    def add_event(self, run_id: str, kind: str, now_ns: int, **detail) -> None:
+        with self.db.session() as s:
+            s.add(EventRow(run_id=run_id, ts_ns=now_ns, kind=kind[:32], detail_json=json.dumps(detail)))
+
+    def save_ack_ledgers(self, run_id: str, ledgers: list[dict], now_ns: int) -> None:
+        """Upsert the latest ledger of each producer incarnation."""
+        if not ledgers:
+            return
+        with self.db.session() as s:
+            existing = {(r.producer_id, r.incarnation): r for r in s.scalars(
+                select(AckLedgerRow).where(AckLedgerRow.run_id == run_id))}
+            for ledger in ledgers:
+                key = (ledger["producer_id"], int(ledger["incarnation"]))
+                acked = sum(hi - lo for pairs in ledger["acked"].values() for lo, hi in pairs)
+                row = existing.get(key)
+                if row is None:
+                    s.add(AckLedgerRow(run_id=run_id, producer_id=key[0], incarnation=key[1], acked=acked,
+                                       ledger_json=json.dumps(ledger), updated_ns=now_ns))
+                elif acked >= row.acked:  # a ledger only grows: never replace it with an older one
+                    row.acked, row.ledger_json, row.updated_ns = acked, json.dumps(ledger), now_ns
+
+    def ack_ledgers(self, run_id: str) -> list[dict]:
+        with self.db.session() as s:
+            rows = s.scalars(select(AckLedgerRow).where(AckLedgerRow.run_id == run_id)
+                             .order_by(AckLedgerRow.producer_id, AckLedgerRow.incarnation)).all()
+            return [json.loads(r.ledger_json) for r in rows]
 
     def list(self, state: RunState | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Run], int]:
         with self.db.session() as s:
@@ -84,9 +139,7 @@ class RunStore:
                   reasons: list[str] | None = None) -> Run:
         """Move a run on (idempotent when repeated); recorded as an event."""
         with self.db.session() as s:
-            row = s.get(RunRow, run_id, with_for_update=True)
-            if row is None:
-                raise RunNotFound(f"no run {run_id!r} in the store", fix="list runs with `soak runs`")
+            row = _row(s, run_id, for_update=True)
             current = RunState(row.state)
             new = transition(current, target)
             if new != current:
@@ -124,6 +177,10 @@ class RunStore:
                 row.ended_ns = now_ns
                 row.end_reason = reason[:256]
 
+    def open_incarnations(self, run_id: str) -> dict[str, dict]:
+        """agent id -> its newest incarnation that has not ended (what a resumed controller knows)."""
+        return {r["agent_id"]: r for r in self.incarnations(run_id) if r["ended_ns"] is None}
+
     def incarnations(self, run_id: str) -> list[dict]:
         with self.db.session() as s:
             rows = s.scalars(select(IncarnationRow).where(IncarnationRow.run_id == run_id)
@@ -137,3 +194,10 @@ class RunStore:
             query = select(EventRow).where(EventRow.run_id == run_id).order_by(EventRow.ts_ns, EventRow.id)
             rows = s.scalars(query).all()
             return [{"ts_ns": r.ts_ns, "kind": r.kind, **json.loads(r.detail_json)} for r in rows]
+
+
+def _row(session, run_id: str, for_update: bool = False) -> RunRow:
+    row = session.get(RunRow, run_id, with_for_update=for_update)
+    if row is None:
+        raise RunNotFound(f"no run {run_id!r} in the store", fix="list runs with `soak runs`")
+    return row

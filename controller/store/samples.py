@@ -3,7 +3,8 @@
 The controller appends samples to a bounded in-memory buffer and flushes it every flush
 interval as one Parquet file per (run, hour), written atomically (temp file + rename), so
 a crash loses at most one flush interval and memory never grows with the run's length.
-Queries downsample with DuckDB (time buckets), which stays fast over 24 h and more.
+Once an hour is over its small files are compacted into one: a 24 h run keeps about one
+file per hour. Queries downsample with DuckDB (time buckets), fast over 24 h and more.
 """
 
 from __future__ import annotations
@@ -56,6 +57,26 @@ class SampleBuffer:
         return table
 
 
+COMPACTED = "compacted-upto-"
+
+
+def _write_atomic(table: pa.Table, final: Path) -> Path:
+    tmp = final.with_name(f".{final.name}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, final)  # readers never see half a file
+    return final
+
+
+def _live_files(folder: Path) -> list[Path]:
+    files = sorted(folder.glob("*.parquet"))
+    compacted = [f for f in files if f.name.startswith(COMPACTED)]
+    if not compacted:
+        return files
+    newest = max(compacted, key=lambda f: f.name)
+    upto = newest.name.removeprefix(COMPACTED)
+    return [newest] + [f for f in files if not f.name.startswith(COMPACTED) and f.name > upto]
+
+
 @dataclass(frozen=True)
 class Point:
     ts_ns: int
@@ -71,25 +92,46 @@ class SampleFiles:
         self.dir = root / run_id
         self.run_id = run_id
 
-    def write(self, table: pa.Table) -> list[Path]:
-        """One file per hour the samples fall in; returns the files written."""
+    def write(self, table: pa.Table, now_ns: int | None = None) -> list[Path]:
+        """One file per hour the samples fall in; returns the files written. File names
+        start with the write time, so names sort in write order."""
         if table.num_rows == 0:
             return []
+        stamp = now_ns if now_ns is not None else int(pc.max(table["ts_ns"]).as_py())
         hours = pc.divide(table["ts_ns"], HOUR_NS)
         written = []
         for hour in sorted(set(hours.to_pylist())):
             part = table.filter(pc.equal(hours, hour))
             folder = self.dir / f"hour={hour}"
             folder.mkdir(parents=True, exist_ok=True)
-            final = folder / f"{uuid.uuid4().hex}.parquet"
-            tmp = folder / f".{final.name}.tmp"
-            pq.write_table(part, tmp, compression="zstd")
-            os.replace(tmp, final)  # readers never see half a file
-            written.append(final)
+            written.append(_write_atomic(part, folder / f"{stamp:020d}-{uuid.uuid4().hex[:8]}.parquet"))
         return written
 
     def files(self) -> list[Path]:
-        return sorted(self.dir.glob("hour=*/*.parquet"))
+        """The files that hold every sample once: per hour, its compacted file (if any)
+        and the files written after what the compacted file covers."""
+        out = []
+        for folder in sorted(self.dir.glob("hour=*")):
+            out += _live_files(folder)
+        return out
+
+    def compact(self, before_ns: int) -> int:
+        """Merge the files of every hour that ended before `before_ns` into one; returns
+        the hours compacted. Crash-safe: the compacted file names the last input it
+        covers, so until the inputs are deleted readers simply skip them."""
+        done = 0
+        for folder in sorted(self.dir.glob("hour=*")):
+            hour = int(folder.name.split("=", 1)[1])
+            if (hour + 1) * HOUR_NS > before_ns:
+                continue
+            live = _live_files(folder)
+            if len(live) > 1:
+                merged = pa.concat_tables([pq.read_table(f) for f in live]).sort_by("ts_ns")
+                _write_atomic(merged, folder / f"{COMPACTED}{live[-1].name}")
+                done += 1
+            for stale in set(folder.glob("*.parquet")) - set(_live_files(folder)):
+                stale.unlink(missing_ok=True)
+        return done
 
     def query(self, series: str, from_ns: int | None = None, to_ns: int | None = None, step_s: float = 60.0,
               agent_id: str | None = None) -> list[Point]:

@@ -56,14 +56,34 @@ def bootstrap(local_stack) -> str:
 
 
 @pytest.fixture(scope="session")
-def ray_local():
+def ray_cluster():
+    """One Ray for the session: a head and three worker nodes on this machine
+    (`ray.cluster_utils.Cluster`), so placement and node loss are tested for real.
+    Fast failure detection: a removed node is declared dead within seconds."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={
+        "num_cpus": 1, "object_store_memory": 128 * 1024**2, "include_dashboard": False,
+        "_system_config": {"health_check_period_ms": 1000, "health_check_failure_threshold": 3,
+                           "health_check_timeout_ms": 1000}})
+    for _ in range(WORKER_NODES):
+        cluster.add_node(num_cpus=1, object_store_memory=96 * 1024**2)
+    ray.init(address=cluster.address, namespace="soak", log_to_driver=False, configure_logging=False)
+    cluster.wait_for_nodes()
+    yield cluster
+    ray.shutdown()
+    cluster.shutdown()
+
+
+WORKER_NODES = 3
+
+
+@pytest.fixture(scope="session")
+def ray_local(ray_cluster):
     import ray
 
-    # Small and quiet: two CPUs is the whole machine; the object store needs little.
-    ray.init(num_cpus=2, object_store_memory=256 * 1024**2, include_dashboard=False,
-             log_to_driver=False, configure_logging=False)
     yield ray
-    ray.shutdown()
 
 
 @pytest.fixture

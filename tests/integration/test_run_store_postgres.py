@@ -8,6 +8,7 @@ from tests.unit.test_run_store import (  # noqa: F401  (collected here, with the
     test_incarnations_are_recorded_once_each,
     test_lifecycle_is_recorded,
     test_listing_filters_and_pages,
+    test_stop_requests_progress_checkpoints_and_ack_ledgers,
     test_unknown_run_is_a_clear_error,
 )
 

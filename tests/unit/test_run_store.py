@@ -59,3 +59,24 @@ def test_listing_filters_and_pages(store):
 def test_unknown_run_is_a_clear_error(store):
     with pytest.raises(RunNotFound, match="no run 'run-x'"):
         store.get("run-x")
+
+
+def test_stop_requests_progress_checkpoints_and_ack_ledgers(store):
+    run = store.create("default", {}, 1, 60, T0, spec={"run_id": "x"})
+    assert store.get(run.id).spec == {"run_id": "x"} and store.latest().id == run.id
+    store.request_stop(run.id, T0 + 1, reason="Ctrl-C")
+    store.request_stop(run.id, T0 + 2)  # idempotent: the first request stands
+    assert store.get(run.id).stop_requested_ns == T0 + 1
+    assert [e["kind"] for e in store.events(run.id)].count("stop_requested") == 1
+    store.save_progress(run.id, {"lag": 5}, T0 + 3, checkpoint={"totals": {}})
+    assert store.get(run.id).progress == {"lag": 5} and store.checkpoint(run.id) == {"totals": {}}
+    ledger = {"producer_id": "producer-0", "incarnation": 7, "failed": 0, "acked": {"0": [[0, 10]]}}
+    store.save_ack_ledgers(run.id, [ledger], T0 + 4)
+    store.save_ack_ledgers(run.id, [{**ledger, "acked": {"0": [[0, 20]]}}], T0 + 5)
+    store.save_ack_ledgers(run.id, [{**ledger, "acked": {"0": [[0, 15]]}}], T0 + 6)  # older: kept out
+    assert store.ack_ledgers(run.id) == [{**ledger, "acked": {"0": [[0, 20]]}}]
+    store.record_incarnation(run.id, "producer-0", "producer", 1, T0, node="n1", pid=10)
+    store.record_incarnation(run.id, "producer-0", "producer", 2, T0 + 1, node="n1", pid=11)
+    store.end_incarnation(run.id, "producer-0", 1, T0 + 1, "process restarted")
+    assert list(store.open_incarnations(run.id)) == ["producer-0"]
+    assert store.open_incarnations(run.id)["producer-0"]["incarnation"] == 2

@@ -37,3 +37,27 @@ def test_an_empty_run_has_no_points(tmp_path):
     files = SampleFiles(tmp_path, "run-empty")
     assert files.write(SampleBuffer().drain()) == []
     assert files.query("x") == []
+
+
+def test_closed_hours_are_compacted_into_one_file_and_nothing_counts_twice(tmp_path):
+    files = SampleFiles(tmp_path, "run-c")
+    for flush in range(5):  # five flushes spread over two hours
+        buf = SampleBuffer()
+        for i in range(10):
+            buf.add(T0 + (flush * 900 + i) * 10**9, "lag", "run", flush * 10 + i)
+        files.write(buf.drain(), now_ns=T0 + flush * 900 * 10**9 + 10**10)
+    assert len(files.files()) == 5
+    assert files.compact(before_ns=T0 + HOUR_NS + 10**9) == 1  # only the first hour is over
+    first_hour = [f for f in files.files() if f.parent.name == f"hour={T0 // HOUR_NS}"]
+    assert len(first_hour) == 1 and first_hour[0].name.startswith("compacted-upto-")
+    assert len(files.files()) == 2
+    points = files.query("lag", step_s=10**6)
+    assert sum(pq.read_metadata(f).num_rows for f in files.files()) == 50
+    assert min(p.min for p in points) == 0 and max(p.max for p in points) == 49
+    # A file that arrives late for a compacted hour is still read, and compacted next time.
+    buf = SampleBuffer()
+    buf.add(T0 + 5 * 10**9, "lag", "run", 99)
+    files.write(buf.drain(), now_ns=T0 + 2 * HOUR_NS)
+    assert sum(pq.read_metadata(f).num_rows for f in files.files()) == 51
+    assert files.compact(before_ns=T0 + 3 * HOUR_NS) == 1  # the second hour has one file only
+    assert len(files.files()) == 2 and sum(pq.read_metadata(f).num_rows for f in files.files()) == 51

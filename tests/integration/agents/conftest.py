@@ -6,14 +6,8 @@ import time
 
 import pytest
 
-from agents.core.ack_ledger import AckLedger, merge_acks
-from agents.core.correctness import compare
-from agents.core.sequence_ledger import losses
 from agents.lakehouse.catalog import TableRef
-from agents.lakehouse.duckdb_iceberg import connect
-from agents.lakehouse.iceberg_sink import state_of
-from agents.lakehouse.queries import bind_events_view, islands
-from agents.lakehouse.sink_state import received_from_state
+from agents.lakehouse.final_check import check_table
 
 
 @pytest.fixture
@@ -48,18 +42,8 @@ def wait_for(predicate, timeout_s: float, interval_s: float = 0.5, what: str = "
 
 
 def table_verdict(table_ref: TableRef, topic: str, run_id: str, ack_ledgers: list[dict]) -> dict:
-    """What the table holds against what was acknowledged: by DuckDB over the table's
-    files, and by the consumer state stored in the table's snapshot summary."""
-    table = table_ref.load_or_create()
-    con = connect()
-    bind_events_view(con, table, "plan")
-    acked = merge_acks(AckLedger.from_json(raw) for raw in ack_ledgers)
-    report = compare(islands(con, run_id), acked).summary()
-    rows, distinct = con.execute(
-        "SELECT count(*), count(DISTINCT (producer_id, incarnation, partition, seq)) FROM events").fetchone()
-    lost = losses(acked, received_from_state(state_of(table, topic)))
-    return {**report, "table_rows": rows, "table_distinct": distinct,
-            "state_losses": sum(len(v) for v in lost.values())}
+    """What the table holds against what was acknowledged (the run's own final check)."""
+    return check_table(table_ref, topic, run_id, ack_ledgers)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,0 +1,90 @@
+"""The controller as a detached, named Ray actor: one per run.
+
+Detached, so it outlives the `soak start` that launched it; `max_restarts=-1`, so when
+its process dies Ray starts a new one, whose constructor resumes the run from the store.
+When the run ends the actor removes itself.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import logging
+import os
+import threading
+
+import ray
+
+from agents.clock import SystemClock
+from controller.control.loop import Controller
+from controller.fleet.names import NAMESPACE, controller_name
+from controller.fleet.ray_fleet import RayFleet, alive_nodes
+from controller.metrics.exporter import MetricsExporter
+from controller.runs.spec import RunSpec
+from controller.store.db import Database
+from controller.store.runs import RunStore
+
+log = logging.getLogger(__name__)
+
+
+class ControllerActor:
+    def __init__(self, run_id: str, database_url: str):
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        faulthandler.enable()  # a native crash leaves its stack in the worker's log
+        self.store = RunStore(Database(database_url))
+        self.store.db.create_schema()
+        spec = RunSpec.model_validate(self.store.get(run_id).spec)
+        self.exporter = MetricsExporter()
+        port = self.exporter.serve(spec.metrics_port)
+        clock = SystemClock()
+        self.controller = Controller(spec, self.store, RayFleet(spec), clock, alive_nodes, self.exporter)
+        self.store.add_event(run_id, "controller_started", clock.wall_ns(), pid=os.getpid(), metrics_port=port,
+                             node=ray.get_runtime_context().get_node_id(), state=self.controller.state.value)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="control-loop", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        state = self.controller.run(self._stop)
+        if state.terminal:
+            self.exporter.close()
+            # Done for good: no restart of a finished controller.
+            ray.kill(ray.get_runtime_context().current_actor, no_restart=True)
+
+    def status(self) -> dict:
+        return self.controller.progress()
+
+    def ping(self) -> str:
+        return self.controller.run_id
+
+    def metrics_port(self) -> int | None:
+        return self.exporter.port
+
+    def shutdown(self) -> None:
+        """Stop this controller without touching the run (agents go on; resume later)."""
+        self._stop.set()
+        self._thread.join(60)
+        self.exporter.close()
+
+
+def remote_controller_class():
+    # A sliver of a CPU so that Ray honours the node affinity (see fleet/ray_fleet.py).
+    return ray.remote(num_cpus=0.01, max_restarts=-1, max_task_retries=0)(ControllerActor)
+
+
+def launch(spec: RunSpec, node_id: str | None = None):
+    """Start the run's controller (or return the live one: idempotent)."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    options = {"name": controller_name(spec.run_id), "namespace": NAMESPACE, "lifetime": "detached",
+               "get_if_exists": True}
+    if node_id is not None:
+        # Its store and sample files may be local paths of this machine: keep it here.
+        options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node_id, soft=True)
+    return remote_controller_class().options(**options).remote(spec.run_id, spec.database_url)
+
+
+def find(run_id: str):
+    try:
+        return ray.get_actor(controller_name(run_id), namespace=NAMESPACE)
+    except ValueError:
+        return None

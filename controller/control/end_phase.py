@@ -1,0 +1,118 @@
+"""The end phase of a run: stop producers, drain until lag is zero, final checks, verdict.
+
+Each stage is recorded as an event when done, so a controller that resumes a draining
+run continues from the stage it reached instead of repeating (or skipping) one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from agents.core.histogram import LatencyHistogram, interval
+from agents.lakehouse.final_check import check_table
+from controller.fleet.slots import PRODUCER
+from controller.runs.states import RunState
+from controller.runs.verdict import Evidence, judge
+
+log = logging.getLogger(__name__)
+STOPPED, DRAINED, DRAIN_TIMEOUT, CHECKED = ("end:producers_stopped", "end:drained", "end:drain_timeout",
+                                            "end:checked")
+
+
+class EndPhase:
+    def __init__(self, controller):
+        self.c = controller
+        events = controller.store.events(controller.run_id)
+        self.done: dict[str, dict] = {e["kind"]: e for e in events if e["kind"].startswith("end:")}
+
+    @property
+    def producers_stopped(self) -> bool:
+        return STOPPED in self.done
+
+    def describe(self) -> str | None:
+        for stage, text in ((CHECKED, "checked"), (DRAIN_TIMEOUT, "drain timed out"), (DRAINED, "drained"),
+                            (STOPPED, "draining")):
+            if stage in self.done:
+                return text
+        return "stopping producers" if self.c.state == RunState.DRAINING else None
+
+    def _mark(self, stage: str, **detail) -> None:
+        now = self.c.clock.wall_ns()
+        self.c.store.add_event(self.c.run_id, stage, now, **detail)
+        self.done[stage] = {"kind": stage, "ts_ns": now, **detail}
+
+    def step(self, run) -> None:
+        if not self.producers_stopped:
+            self._stop_producers()
+        elif DRAINED not in self.done and DRAIN_TIMEOUT not in self.done:
+            self._drain()
+        elif CHECKED not in self.done:
+            self._check_and_judge(run)
+
+    def _stop_producers(self) -> None:
+        c = self.c
+        producers = {aid: h for aid, h in c.fleet.handles.items() if aid.startswith(f"{PRODUCER}-")}
+        flush_s = c.spec.workload.producers.spec.flush_timeout_s
+        final = c.fleet.call(producers, "stop", timeout_s=flush_s + 30)
+        unflushed = 0
+        for aid, stats in final.items():
+            if isinstance(stats, dict):
+                c.totals.update(aid, stats)
+                unflushed += int(stats.get("unflushed_at_stop", 0))
+        c.keep_ledgers(c.fleet.call(producers, "ack_ledger", timeout_s=60))
+        c.store.save_ack_ledgers(c.run_id, list(c.ledgers.values()), c.clock.wall_ns())
+        self._mark(STOPPED, producers=len(producers), unflushed=unflushed)
+
+    def _drain(self) -> None:
+        c = self.c
+        since = self.done[STOPPED]["ts_ns"]
+        if c.lag_wall_ns > since and sum(c.lag.values()) == 0:
+            self._mark(DRAINED, seconds=(c.clock.wall_ns() - since) / 1e9)
+        elif (c.clock.wall_ns() - since) / 1e9 > c.spec.drain_timeout_s:
+            self._mark(DRAIN_TIMEOUT, lag_left=sum(c.lag.values()))
+
+    def _check_and_judge(self, run) -> None:
+        c = self.c
+        ledgers = c.store.ack_ledgers(c.run_id)
+        check, error = None, None
+        try:
+            check = check_table(c.spec.table_ref, c.spec.topic, c.run_id, ledgers)
+        except Exception as exc:  # the verdict says the check could not run
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("final check failed: %s", error, exc_info=True)
+        self._stop_fleet()
+        c.flush()
+        t = c.totals
+        evidence = Evidence(
+            check=check, check_error=error, drained=DRAINED in self.done,
+            lag_left=int(self.done.get(DRAIN_TIMEOUT, {}).get("lag_left", 0)),
+            anomalies={k: t.total(f"verdicts.{k}") for k in ("duplicate", "reordered", "corrupt")},
+            acked=t.total("acked"), intended=t.total("intended") or None,
+            p99_ack_ms=self._judged_p99("ack_latency"), p99_e2e_ms=self._judged_p99("e2e_latency"),
+            max_lag=c.peaks.max_lag, max_freshness_s=c.peaks.max_freshness_s,
+            restarts=sum(c.restarts.values()), stopped_early=run.stop_requested_ns is not None,
+            elapsed_s=(self.done[STOPPED]["ts_ns"] - (run.started_ns or 0)) / 1e9, planned_s=c.spec.duration_s)
+        verdict = judge(evidence, c.spec.workload.slo)
+        self._mark(CHECKED, check=check, error=error)
+        final = RunState.STOPPED if run.stop_requested_ns is not None else RunState.FINISHED
+        c.store.set_state(c.run_id, final, c.clock.wall_ns(), verdict=verdict.level, reasons=list(verdict.reasons))
+        c.state = final
+
+    def _judged_p99(self, name: str) -> float:
+        """p99 in ms of what was recorded after the warm-up (all of it if the run was shorter)."""
+        merged = self.c.totals.merged(name)
+        raw = (self.c.baseline or {}).get(name)
+        return interval(merged, LatencyHistogram.from_json(raw) if raw else None).percentile(99) / 1000
+
+    def _stop_fleet(self) -> None:
+        """Stop every agent (verifiers commit what they hold), then remove the actors."""
+        c = self.c
+        handles = dict(c.fleet.handles)
+        for aid, stats in c.fleet.call(handles, "stop", timeout_s=90).items():
+            if isinstance(stats, dict):
+                c.totals.update(aid, stats)
+        now = c.clock.wall_ns()
+        for aid in handles:
+            c.fleet.retire(aid)
+            for ended in c.tracker.retire(aid, "run ended"):
+                c.store.end_incarnation(c.run_id, aid, ended.incarnation, now, ended.reason)
