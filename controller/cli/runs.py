@@ -96,7 +96,10 @@ def runs(data_dir: DataDirOption = None, database_url: DatabaseOption = None,
     if not found:
         console.print("no runs yet: `soak start --hours 24` starts one")
         return
-    table = Table("run", "workload", "state", "hours", "started", "elapsed", "verdict", box=None, pad_edge=False)
+    table = Table(box=None, pad_edge=False)
+    table.add_column("run", no_wrap=True, min_width=max(len(r.id) for r in found))  # ids are copied from here
+    for name in ("workload", "state", "hours", "started", "elapsed", "verdict"):
+        table.add_column(name)
     for r in found:
         table.add_row(r.id, r.workload_name, r.state.value, f"{r.hours:g}", _when(r.started_ns),
                       duration(r.progress.get("elapsed_s", 0)), r.verdict or "-")

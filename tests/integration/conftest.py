@@ -7,7 +7,9 @@ for this session, so a stack a developer has running on the defaults is left alo
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 
@@ -17,7 +19,7 @@ from controller.settings import SoakSettings
 from tests.integration.system_packages import ensure_debian_package
 
 PORT_SETTINGS = ("kafka_port", "kafka_controller_port", "kafka_proxied_port", "toxiproxy_api_port",
-                 "toxiproxy_kafka_port", "prometheus_port", "metrics_port", "api_port")
+                 "toxiproxy_kafka_port", "prometheus_port", "metrics_port", "api_port", "ray_port")
 
 
 def port_overrides() -> dict[str, int]:
@@ -117,3 +119,36 @@ def postgres():
     yield server
     server.stop()
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+@dataclass
+class BackgroundSoak:
+    process: subprocess.Popen
+    data_dir: object
+    env: dict
+    stdout: object
+    stderr: object
+
+    def wait(self, timeout_s: float) -> subprocess.CompletedProcess:
+        code = self.process.wait(timeout=timeout_s)
+        return subprocess.CompletedProcess(self.process.args, code, self.stdout.read_text(), self.stderr.read_text())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def background_soak(tmp_path_factory):
+    """The main job as a user runs it, `soak start --hours 0.05` on the embedded defaults in
+    a fresh data directory (only the ports moved), started with the first integration test
+    so its minutes overlap the rest of the suite; test_cli_soak (run last) reads the outcome."""
+    from tests.integration.cli_helpers import run_soak
+
+    root = tmp_path_factory.mktemp("background-soak")
+    env = cli_env(root / "fresh", prometheus_enabled="false", **port_overrides())
+    out, err = root / "stdout.txt", root / "stderr.txt"
+    with open(out, "w") as stdout, open(err, "w") as stderr:
+        process = subprocess.Popen(SOAK_CLI + ["start", "--hours", "0.05"], env=env, stdout=stdout, stderr=stderr,
+                                   stdin=subprocess.DEVNULL)
+    yield BackgroundSoak(process, root / "fresh", env, out, err)
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=120)
+    run_soak(["infra", "down"], env)

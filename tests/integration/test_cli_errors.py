@@ -63,3 +63,14 @@ def test_invalid_setting_names_the_field(tmp_path, soak_env):
     env = soak_env(tmp_path, kafka_port=70000)
     line = the_error_line(run_soak(["infra", "status"], env))
     assert "invalid setting kafka_port" in line and "SOAK_KAFKA_PORT" in line
+
+
+def test_a_bad_workload_file_is_refused_before_anything_starts(tmp_path, soak_env):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("producers:\n  count: 2\n  spec:\n    rate: {profile: constant, per_second: -5}\n")
+    data = tmp_path / "data"
+    result = run_soak(["start", "--hours", "1", "--workload", str(bad)], soak_env(data, **port_overrides()))
+    line = the_error_line(result)
+    assert result.returncode == 2
+    assert "producers.spec.rate.per_second" in line and "-5" in line
+    assert not (data / "infra").exists()  # no service was started, no run was created

@@ -1,8 +1,9 @@
-"""`soak infra up | status | down` and `soak start` as a user runs them."""
+"""`soak infra up | status | down` as a user runs them."""
 
 from __future__ import annotations
 
 import json
+import os
 
 import psutil
 
@@ -17,7 +18,14 @@ def process_gone(pid: int) -> bool:
         return True
 
 
-def test_up_status_start_down_leaves_no_process_of_ours(tmp_path, soak_env):
+def _sid(proc) -> int | None:
+    try:
+        return os.getsid(proc.pid)
+    except OSError:
+        return None
+
+
+def test_up_status_down_leaves_no_process_of_ours(tmp_path, soak_env):
     ports = port_overrides()
     env = soak_env(tmp_path / "data", prometheus_enabled="false", toxiproxy_enabled="true", **ports)
 
@@ -31,21 +39,22 @@ def test_up_status_start_down_leaves_no_process_of_ours(tmp_path, soak_env):
     assert by_name["kafka"]["address"] == f"127.0.0.1:{ports['kafka_port']}"
     assert by_name["toxiproxy"]["state"] == "ready"
     assert by_name["prometheus"]["state"] in {"stopped", "not installed"}
+    assert by_name["ray"]["state"] == "ready"
+    assert by_name["ray"]["address"] == f"127.0.0.1:{ports['ray_port']}"
     pids = [c["pid"] for c in by_name.values() if c["pid"]]
-    assert len(pids) == 2 and all(psutil.pid_exists(p) for p in pids)
+    assert len(pids) == 3 and all(psutil.pid_exists(p) for p in pids)
+    ray_session = [p for p in psutil.process_iter() if _sid(p) == by_name["ray"]["pid"]]
+    assert len(ray_session) > 2  # the head's GCS, raylet and helpers
 
-    # The main command on the embedded defaults: the broker is already up (idempotent),
-    # and it says plainly that no soak was started rather than pretending.
-    start = run_soak(["start", "--hours", "24"], env)
-    assert start.returncode == 3, start.stdout + start.stderr
-    assert "kafka: ready" in start.stdout
-    assert "no 24 h soak was started" in start.stderr
-    again = run_soak(["infra", "status", "--json"], env)
-    assert [c["pid"] for c in json.loads(again.stdout) if c["pid"]] == pids
+    again = run_soak(["infra", "up"], env)  # idempotent: what runs is left running
+    assert again.returncode == 0, again.stderr
+    status = run_soak(["infra", "status", "--json"], env)
+    assert [c["pid"] for c in json.loads(status.stdout) if c["pid"]] == pids
 
     down = run_soak(["infra", "down"], env)
     assert down.returncode == 0, down.stderr
-    assert "kafka" in down.stdout and "toxiproxy" in down.stdout
+    assert "kafka" in down.stdout and "toxiproxy" in down.stdout and "ray" in down.stdout
+    assert all(process_gone(p.pid) for p in ray_session), "the Ray head leaves nothing behind"
     assert all(process_gone(p) for p in pids), [p for p in pids if not process_gone(p)]
     assert (tmp_path / "data" / "kafka" / "data" / "meta.properties").exists(), "down without --purge keeps data"
 

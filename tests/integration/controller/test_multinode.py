@@ -9,7 +9,7 @@ from tests.integration.controller.conftest import check_of, small_workload
 
 def test_agents_spread_and_survive_the_loss_of_a_node(harness_for, ray_cluster, local_stack):
     h = harness_for()
-    spec = h.start(small_workload(str(local_stack.kafka.config_path)), hours=0.035)
+    spec = h.start(small_workload(str(local_stack.kafka.config_path)), hours=0.03)
     run_id = spec.run_id
     wanted = {"producer-0", "producer-1", "consumer-0", "consumer-1", "query-0", "maintenance-0"}
     placed = h.wait(run_id, lambda r: (lambda on: on if wanted <= set(on) else None)(h.agents_on_nodes(run_id)),

@@ -19,7 +19,7 @@ def controller_starts(store, run_id) -> int:
 
 def test_killed_controller_resumes_without_losing_samples(harness_for, postgres, local_stack):
     h = harness_for(database_url=postgres.new_database())
-    spec = h.start(small_workload(str(local_stack.kafka.config_path)), hours=0.04)
+    spec = h.start(small_workload(str(local_stack.kafka.config_path)), hours=0.035)
     run_id, flush_s, tick_s = spec.run_id, spec.flush_interval_s, spec.sample_interval_s
     h.wait(run_id, lambda r: r.progress.get("rates", {}).get("acked_per_s", 0) > 0, 120, "load to flow")
     time.sleep(10)
