@@ -47,6 +47,9 @@ def start(
                               database_url=database_url)
     loaded = load_workload(workload)  # a bad file is refused before anything starts
     interval_s = parse_duration(report_interval, "--report-interval") if report_interval else None
+    if not settings.uses_local_ray and settings.uses_local_broker:
+        progress(f"note: agents on the Ray cluster at {settings.ray_address} will use the local broker at "
+                 f"{settings.local_bootstrap}; give --bootstrap-servers when they run on other machines")
     stack = LocalStack(settings, report=progress)
     if settings.uses_local_broker or settings.uses_local_ray:
         for s in stack.up(kafka=settings.uses_local_broker, ray=settings.uses_local_ray):

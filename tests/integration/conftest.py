@@ -134,11 +134,11 @@ class BackgroundSoak:
         return subprocess.CompletedProcess(self.process.args, code, self.stdout.read_text(), self.stderr.read_text())
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def background_soak(tmp_path_factory):
     """The main job as a user runs it, `soak start --hours 0.05` on the embedded defaults in
-    a fresh data directory (only the ports moved), started with the first integration test
-    so its minutes overlap the rest of the suite; test_cli_soak (run last) reads the outcome."""
+    a fresh data directory (only the ports moved), started with the controller tests so its
+    minutes overlap the rest of the suite; test_cli_soak (run last) reads the outcome."""
     from tests.integration.cli_helpers import run_soak
 
     root = tmp_path_factory.mktemp("background-soak")

@@ -47,11 +47,11 @@ def table_verdict(table_ref: TableRef, topic: str, run_id: str, ack_ledgers: lis
 
 
 @pytest.fixture(scope="session", autouse=True)
-def steady_pipeline(ray_local, local_stack, tmp_path_factory):
+def steady_pipeline(ray_local, ray_cluster, local_stack, tmp_path_factory):
     """Started with the first agent test; the memory test at the very end reads it."""
     from tests.integration.agents.steady import start_steady_pipeline
 
     pipeline = start_steady_pipeline(ray_local, local_stack.kafka.bootstrap, str(local_stack.kafka.config_path),
-                                     tmp_path_factory.mktemp("steady"))
+                                     tmp_path_factory.mktemp("steady"), ray_cluster.head_node.node_id)
     yield pipeline
     pipeline.stop()

@@ -43,21 +43,29 @@ class SteadyPipeline:
             self.ray.kill(actor, no_restart=True)
 
 
-def start_steady_pipeline(ray, bootstrap: str, broker_config: str, workdir) -> SteadyPipeline:
+def start_steady_pipeline(ray, bootstrap: str, broker_config: str, workdir, head_node_id: str) -> SteadyPipeline:
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    # On the head node, which no test removes (the node-loss test removes a worker).
+    head = NodeAffinitySchedulingStrategy(head_node_id, soft=False)
+
+    def actor(cls):
+        return remote_agent_class(cls, num_cpus=0.01, scheduling_strategy=head)
+
     topic = create_topic(bootstrap, partitions=3)
     table = TableRef(f"sqlite:///{workdir / 'catalog.db'}", (workdir / "warehouse").as_uri())
     pipeline = SteadyPipeline(ray, topic, table, time.monotonic())
     a = pipeline.actors
-    a["producer"] = remote_agent_class(ProducerAgent).remote(
+    a["producer"] = actor(ProducerAgent).remote(
         "p-steady", "run-steady", topic, bootstrap, ProducerSpec(rate=RateSpec(profile="constant", per_second=RATE)))
-    a["verifier"] = remote_agent_class(ConsumerVerifierAgent).remote(
+    a["verifier"] = actor(ConsumerVerifierAgent).remote(
         "c-steady", "run-steady", topic, bootstrap, "g-steady", table, ConsumerSpec(commit_interval_s=1))
     # Without upkeep, every commit's snapshot stays in the table metadata the verifier holds.
-    a["maintenance"] = remote_agent_class(MaintenanceAgent).remote(
+    a["maintenance"] = actor(MaintenanceAgent).remote(
         "m-steady", table, topic, MaintenanceSpec(every_s=20, snapshot_max_age_s=30, min_snapshots=5,
                                                   orphan_min_age_s=60))
     # The session's broker, found by its command line (other brokers may run on this machine).
-    a["node"] = remote_agent_class(NodeAgent).remote(
+    a["node"] = actor(NodeAgent).remote(
         "n-0", NodeSpec(interval_s=5, uss_every_s=30, targets={"kafka-broker": broker_config}))
     for name in ("producer", "verifier"):
         pid = ray.get(a[name].health.remote(), timeout=60)["pid"]

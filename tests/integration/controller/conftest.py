@@ -7,12 +7,19 @@ import time
 import pytest
 
 from agents.clock import SystemClock
-from controller.control import launcher
+from controller.control import actor, launcher
 from controller.runs.spec import RunSpec
 from controller.settings import SoakSettings
 from controller.store.runs import Run, RunStore
 from tests.integration.conftest import port_overrides
 from workloads.model import Workload
+
+
+@pytest.fixture(scope="session", autouse=True)
+def soak_in_background(background_soak):
+    """The suite's compressed `soak start` begins with these tests (after the agent tests,
+    whose timing it would disturb) and runs alongside the rest."""
+    return background_soak
 
 
 def small_workload(broker_config: str, **overrides) -> Workload:
@@ -29,13 +36,14 @@ def small_workload(broker_config: str, **overrides) -> Workload:
 
 
 class RunHarness:
-    def __init__(self, settings: SoakSettings):
+    def __init__(self, settings: SoakSettings, controller_node: str):
         self.settings = settings
+        self.controller_node = controller_node
         self.store: RunStore = launcher.open_store(settings.effective_database_url)
 
     def start(self, workload: Workload, hours: float) -> RunSpec:
         spec = launcher.create_run(self.store, workload, hours, self.settings, SystemClock())
-        launcher.start_controller(spec)
+        actor.launch(spec, node_id=self.controller_node)  # as `soak start` does, on a known node
         return spec
 
     def wait(self, run_id: str, predicate, timeout_s: float, what: str):
@@ -59,16 +67,18 @@ class RunHarness:
 
 def harness_settings(tmp_path, **extra) -> SoakSettings:
     ports = port_overrides()
-    return SoakSettings(data_dir=tmp_path / "soak-data", sample_interval_s=1, flush_interval_s=4,
-                        agent_call_timeout_s=10, drain_timeout_s=120, restart_backoff_s=1,
-                        metrics_port=ports["metrics_port"], **extra)
+    values = {"data_dir": tmp_path / "soak-data", "sample_interval_s": 1, "flush_interval_s": 4,
+              "agent_call_timeout_s": 10, "drain_timeout_s": 120, "restart_backoff_s": 1,
+              "metrics_port": ports["metrics_port"], **extra}
+    return SoakSettings(**values)
 
 
 @pytest.fixture
-def harness_for(ray_local, local_stack, tmp_path):
+def harness_for(ray_local, ray_cluster, local_stack, tmp_path):
     def make(**extra) -> RunHarness:
         settings = harness_settings(tmp_path, bootstrap_servers=local_stack.kafka.bootstrap, **extra)
-        return RunHarness(settings)
+        # The controller on the head node, which no test removes.
+        return RunHarness(settings, ray_cluster.head_node.node_id)
 
     return make
 

@@ -20,7 +20,10 @@ def test_agents_spread_and_survive_the_loss_of_a_node(harness_for, ray_cluster, 
     node_agents = {aid for aid in h.agents_on_nodes(run_id) if aid.startswith("node-")}
     assert len(node_agents) == 4  # one per node
 
-    # Lose the worker node that hosts a producer (so load, not only a reader, is hit).
+    # Lose a worker node that hosts a producer (so load, not only a reader, is hit). The
+    # controller runs on the head (its own loss is the resume test's subject).
+    controller_node = [e for e in h.store.events(run_id) if e["kind"] == "controller_started"][-1]["node"]
+    assert controller_node == ray_cluster.head_node.node_id
     victim = next(node for aid, node in sorted(placed.items()) if aid.startswith("producer") and node in workers)
     moved = sorted(aid for aid, node in placed.items() if node == victim and aid in wanted)
     ray_cluster.remove_node(workers[victim])

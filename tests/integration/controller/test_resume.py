@@ -18,11 +18,13 @@ def controller_starts(store, run_id) -> int:
 
 
 def test_killed_controller_resumes_without_losing_samples(harness_for, postgres, local_stack):
-    h = harness_for(database_url=postgres.new_database())
+    # Ticks every second, flushes every 10 s: a lost flush would leave a hole of about 10 s,
+    # far longer than a tick slowed down by the rest of the suite.
+    h = harness_for(database_url=postgres.new_database(), flush_interval_s=10)
     spec = h.start(small_workload(str(local_stack.kafka.config_path)), hours=0.035)
     run_id, flush_s, tick_s = spec.run_id, spec.flush_interval_s, spec.sample_interval_s
     h.wait(run_id, lambda r: r.progress.get("rates", {}).get("acked_per_s", 0) > 0, 120, "load to flow")
-    time.sleep(10)
+    time.sleep(20)
     before = h.agents_on_nodes(run_id)
 
     # 1. The process dies; Ray starts a new one, which resumes from the store.
@@ -50,9 +52,9 @@ def test_killed_controller_resumes_without_losing_samples(harness_for, postgres,
     files = SampleFiles(h.settings.samples_dir, run_id)
     ticks = sorted(p.ts_ns for p in files.query("acked_per_s", step_s=tick_s / 10, agent_id="run"))
     kept = [t for t in ticks if t < first_kill - flush_s * 1e9]
-    assert len(kept) > 10
+    assert len(kept) >= 5, ticks
     gaps = [(b - a) / 1e9 for a, b in zip(kept, kept[1:])]
-    assert max(gaps) < 3 * tick_s + 2, gaps
+    assert max(gaps) < 0.8 * flush_s, gaps
     assert any(t > first_kill for t in ticks)  # and sampling went on after
 
     check = check_of(h.store, run_id)
