@@ -25,6 +25,8 @@ from controller.infra.service import ComponentStatus
 from controller.settings import SoakSettings
 
 STARTED_MARK = "Ray runtime started"
+BUSY_MARK = "timed out during startup"
+START_ATTEMPTS = 3
 INTERNAL_PORTS = ("node-manager-port", "object-manager-port", "ray-client-server-port",
                   "dashboard-agent-listen-port", "dashboard-agent-grpc-port", "runtime-env-agent-port",
                   "metrics-export-port")
@@ -58,21 +60,27 @@ class LocalRay:
         if self.process.process() is not None:
             return self.status()
         require_free(self.settings.kafka_host, self.settings.ray_port, "ray_port")
-        self.report(f"starting Ray head on {self.address}")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.log_path.write_text("")  # the start mark must be this start's
         env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_ADDRESS")}
         env.update(token_auth_env())
         env["RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S"] = "0"  # `down` should not wait on running actors
-        self.process.start(self.argv(), self.log_path, env=env)
-        started = wait_until(lambda: STARTED_MARK in self.log_path.read_text(errors="replace"),
-                             self.settings.ray_ready_timeout_s, interval_s=0.3, abort=self.process.exited)
-        if not started:
-            what = ("the Ray head exited during start-up" if self.process.exited() else
-                    f"the Ray head did not start within {self.settings.ray_ready_timeout_s:g} s")
+        for attempt in range(1, START_ATTEMPTS + 1):
+            self.report(f"starting Ray head on {self.address}" + (f" (attempt {attempt})" if attempt > 1 else ""))
+            self.log_path.write_text("")  # the start mark must be this start's
+            self.process.start(self.argv(), self.log_path, env=env)
+            started = wait_until(lambda: STARTED_MARK in self.log_path.read_text(errors="replace"),
+                                 self.settings.ray_ready_timeout_s, interval_s=0.3, abort=self.process.exited)
+            if started:
+                return self.status()
+            exited = self.process.exited()
+            log_tail = tail(self.log_path)
             self.stop()
-            raise InfraError(what, fix=f"read {self.log_path}", details=tail(self.log_path))
-        return self.status()
+            # Ray gives its raylet 30 s to register, fixed; a busy machine can miss that.
+            if not (exited and BUSY_MARK in log_tail) or attempt == START_ATTEMPTS:
+                what = ("the Ray head exited during start-up" if exited else
+                        f"the Ray head did not start within {self.settings.ray_ready_timeout_s:g} s")
+                raise InfraError(what, fix=f"read {self.log_path}", details=log_tail)
+        raise AssertionError("unreachable")
 
     def stop(self) -> bool:
         proc = self.process.process()

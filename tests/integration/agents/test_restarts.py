@@ -46,7 +46,7 @@ def test_verifier_hard_killed_mid_stream_resumes_exactly_once(bootstrap, table_r
         stats = actor_call(ray, verifier.stats)
         return stats and stats["committed_records"]
 
-    wait_for(lambda: (committed() or 0) >= total // 4, 60, what="a quarter of the stream in the table")
+    wait_for(lambda: (committed() or 0) >= total // 4, 180, what="a quarter of the stream in the table")
     first = actor_call(ray, verifier.health)
     os.kill(first["pid"], signal.SIGKILL)  # no clean stop: its open batch dies with it
 
