@@ -13,9 +13,9 @@ def duration(seconds: float) -> str:
 def size(n: float | None) -> str:
     if not n:
         return "-"
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit in ("B", "KiB", "MiB") else f"{n:.1f} {unit}"
+    for unit in ("B", "KiB", "MiB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}"
         n /= 1024
     return f"{n:.1f} GiB"
 

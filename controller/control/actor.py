@@ -39,31 +39,19 @@ class ControllerActor:
         self.controller = Controller(spec, self.store, RayFleet(spec), clock, alive_nodes, self.exporter)
         self.store.add_event(run_id, "controller_started", clock.wall_ns(), pid=os.getpid(), metrics_port=port,
                              node=ray.get_runtime_context().get_node_id(), state=self.controller.state.value)
-        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="control-loop", daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
-        state = self.controller.run(self._stop)
+        state = self.controller.run(threading.Event())  # runs until the run is over
         if state.terminal:
             self.exporter.close()
             # Done for good: no restart of a finished controller.
             ray.kill(ray.get_runtime_context().current_actor, no_restart=True)
 
-    def status(self) -> dict:
-        return self.controller.progress()
-
     def ping(self) -> str:
+        """Answers once the run has been read back from the store (what `resume` waits for)."""
         return self.controller.run_id
-
-    def metrics_port(self) -> int | None:
-        return self.exporter.port
-
-    def shutdown(self) -> None:
-        """Stop this controller without touching the run (agents go on; resume later)."""
-        self._stop.set()
-        self._thread.join(60)
-        self.exporter.close()
 
 
 def remote_controller_class():

@@ -10,7 +10,7 @@ import logging
 
 from agents.core.histogram import LatencyHistogram, interval
 from agents.lakehouse.final_check import check_table
-from controller.fleet.slots import PRODUCER
+from controller.fleet.slots import PRODUCER, of_kind
 from controller.runs.states import RunState
 from controller.runs.verdict import Evidence, judge
 
@@ -51,7 +51,7 @@ class EndPhase:
 
     def _stop_producers(self) -> None:
         c = self.c
-        producers = {aid: h for aid, h in c.fleet.handles.items() if aid.startswith(f"{PRODUCER}-")}
+        producers = of_kind(c.fleet.handles, PRODUCER)
         flush_s = c.spec.workload.producers.spec.flush_timeout_s
         final = c.fleet.call(producers, "stop", timeout_s=flush_s + 30)
         unflushed = 0
@@ -86,7 +86,7 @@ class EndPhase:
         evidence = Evidence(
             check=check, check_error=error, drained=DRAINED in self.done,
             lag_left=int(self.done.get(DRAIN_TIMEOUT, {}).get("lag_left", 0)),
-            anomalies={k: t.total(f"verdicts.{k}") for k in ("duplicate", "reordered", "corrupt")},
+            anomalies=t.anomalies(),
             acked=t.total("acked"), intended=t.total("intended") or None,
             p99_ack_ms=self._judged_p99("ack_latency"), p99_e2e_ms=self._judged_p99("e2e_latency"),
             max_lag=c.peaks.max_lag, max_freshness_s=c.peaks.max_freshness_s,

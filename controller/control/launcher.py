@@ -12,7 +12,6 @@ from agents.clock import Clock
 from controller.errors import SoakError
 from controller.fleet.names import NAMESPACE
 from controller.runs.spec import RunSpec
-from controller.runs.states import RunState
 from controller.settings import SoakSettings
 from controller.store.db import Database
 from controller.store.runs import Run, RunStore, new_run_id
@@ -107,5 +106,3 @@ def resume(store: RunStore, run: Run) -> RunSpec:
         ray.get(started.ping.remote(), timeout=120)  # it has read the run back from the store
     return spec
 
-
-__all__ = ["RunState", "connect_ray", "open_store", "create_run", "start_controller", "controller_alive", "resume"]

@@ -24,8 +24,8 @@ from controller.fleet.backoff import RestartBackoff
 from controller.fleet.incarnations import Current, Ended, IncarnationTracker, Started
 from controller.fleet.placement import place
 from controller.fleet.reconcile import Create, Observation, Restart, Retire, Status, plan
-from controller.fleet.slots import CONSUMER, NODE, PRODUCER, AgentSlot, node_slots, workload_slots
-from controller.metrics.exporter import MetricsExporter, MetricsView
+from controller.fleet.slots import CONSUMER, NODE, PRODUCER, AgentSlot, kind_of, node_slots, of_kind, workload_slots
+from controller.metrics.exporter import ANOMALIES, COUNTERS, MetricsExporter, MetricsView
 from controller.runs.spec import RunSpec
 from controller.runs.states import RunState
 from controller.sampling.flatten import counters, gauges, process_series
@@ -95,6 +95,7 @@ class Controller:
                 break
             stop.wait(max(0.0, self.spec.sample_interval_s - self.tick_seconds))
         self._guard("flush", self.flush)
+        self._guard("close", self.lag_source.close)
         return self.state
 
     def tick(self) -> RunState:
@@ -188,7 +189,7 @@ class Controller:
         running: dict[str, list[str]] = {}
         for aid, obs in self.observed.items():
             if obs.node_id and obs.status != Status.DEAD:
-                running.setdefault(obs.node_id, []).append(aid.rsplit("-", 1)[0])
+                running.setdefault(obs.node_id, []).append(kind_of(aid))
         placement = place(new, nodes, running)
         for action in actions:
             self._act(action, placement, now_ns)
@@ -224,7 +225,7 @@ class Controller:
             self.store.add_event(self.run_id, "agent_retired", now_ns, agent_id=action.agent_id)
 
     def _record(self, agent_id: str, changes, now_ns: int) -> None:
-        kind = agent_id.rsplit("-", 1)[0]
+        kind = kind_of(agent_id)
         for change in changes:
             if isinstance(change, Started):
                 if agent_id in self.had_incarnation:
@@ -265,8 +266,8 @@ class Controller:
             self.latest_stats[aid] = stats
             for name, value in {**counters(stats), **gauges(stats)}.items():
                 add(now_ns, name, aid, value)
-        self._sample_nodes({aid: h for aid, h in handles.items() if aid.startswith(f"{NODE}-")})
-        producers = {aid: h for aid, h in handles.items() if aid.startswith(f"{PRODUCER}-")}
+        self._sample_nodes(of_kind(handles, NODE))
+        producers = of_kind(handles, PRODUCER)
         if producers and not self.end.producers_stopped:
             self.keep_ledgers(self.fleet.call(producers, "ack_ledger"))
         self.rates, self.latencies, self.window = advance(self.totals, self.window, now_ns)
@@ -298,9 +299,10 @@ class Controller:
                 if key in seen:
                     continue  # a target process seen by several node agents of one machine
                 seen.add(key)
-                for name, value in process_series(sample).items():
+                series = process_series(sample)
+                for name, value in series.items():
                     self.buffer.add(sample["wall_ns"], name, sample["name"], value)
-                self.processes[sample["name"]] = process_series(sample)
+                self.processes[sample["name"]] = series
 
     def keep_ledgers(self, results: dict) -> None:
         for ledger in results.values():
@@ -347,7 +349,7 @@ class Controller:
         by_kind: Counter[str] = Counter()
         up: Counter[str] = Counter()
         for aid, obs in self.observed.items():
-            kind = aid.rsplit("-", 1)[0]
+            kind = kind_of(aid)
             by_kind[kind] += 1
             up[kind] += obs.status in (Status.HEALTHY, Status.DONE)
         agent_rss = [p["rss_bytes"] for name, p in self.processes.items() if name in self.ever_started
@@ -358,7 +360,7 @@ class Controller:
             "rates": self.rates, "latency_us": {k: v for k, v in self.latencies.items() if v["count"]},
             "totals": {"sent": t.total("sent"), "acked": t.total("acked"), "failed": t.total("failed"),
                        "consumed": t.total("consumed"), "ingested": t.total("committed_records")},
-            "anomalies": {k: t.total(f"verdicts.{k}") for k in ("duplicate", "reordered", "corrupt")},
+            "anomalies": t.anomalies(),
             "lag": sum(self.lag.values()), "peaks": self.peaks.to_json(),
             "freshness_s": freshness(self.latest_stats),
             "memory": {"agents_rss_bytes": sum(agent_rss), "max_agent_rss_bytes": max(agent_rss, default=0),
@@ -379,16 +381,13 @@ class Controller:
             return
         agents = {}
         for aid, obs in self.observed.items():
-            kind, index = aid.rsplit("-", 1)
-            agents[aid] = {"kind": kind, "index": index, "up": obs.status == Status.HEALTHY,
+            agents[aid] = {"kind": kind_of(aid), "index": aid.rsplit("-", 1)[1], "up": obs.status == Status.HEALTHY,
                            "restarts": self.restarts.get(aid, 0)}
         t = self.totals
-        names = ("sent", "acked", "failed", "bytes_sent", "consumed", "committed_records", "iceberg_commits",
-                 "fenced", "consumer_restarts", "cycles", "errors_total", "runs")
         self.exporter.update(MetricsView(
             workload=self.spec.workload.name, state=self.state.value, elapsed_s=progress["elapsed_s"],
-            duration_s=self.spec.duration_s, totals={n: t.total(n) for n in names},
-            anomalies={k: t.total(f"verdicts.{k}") for k in ("duplicate", "reordered", "corrupt", "gap_records")},
+            duration_s=self.spec.duration_s, totals={key: t.total(key) for key, _, _ in COUNTERS},
+            anomalies=t.anomalies(ANOMALIES),
             candidate_losses=sum(s.get("candidate_losses", {}).get("records", 0) for s in self.latest_stats.values()
                                  if s.get("kind") == "consumer"),
             histograms={name: t.merged(name) for name in t.histogram_names()}, lag=dict(self.lag),

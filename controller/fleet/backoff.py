@@ -38,6 +38,3 @@ class RestartBackoff:
     def attempts(self, agent_id: str) -> int:
         rec = self._records.get(agent_id)
         return rec.attempts if rec else 0
-
-    def forget(self, agent_id: str) -> None:
-        self._records.pop(agent_id, None)

@@ -26,6 +26,16 @@ class AgentSlot:
         return f"{self.kind}-{self.index}" if self.node_id is None else f"{self.kind}-{self.node_id[:12]}"
 
 
+def kind_of(agent_id: str) -> str:
+    """`producer-3` -> `producer`, `node-1ef361d3afd7` -> `node`."""
+    return agent_id.rsplit("-", 1)[0]
+
+
+def of_kind(by_agent: dict, kind: str) -> dict:
+    """The entries of an agent-id-keyed dict that belong to agents of `kind`."""
+    return {aid: v for aid, v in by_agent.items() if kind_of(aid) == kind}
+
+
 def workload_slots(workload: Workload) -> list[AgentSlot]:
     """Producers, consumer-verifiers, query agents and one maintenance agent for the table."""
     counts = {PRODUCER: workload.producers.count, CONSUMER: workload.consumers.count,

@@ -27,7 +27,7 @@ HISTOGRAM_HELP = {
     "ingest_latency": ("soak_ingest_latency_seconds", "Intended send time to committed in the Iceberg table"),
     "commit_latency": ("soak_iceberg_commit_seconds", "Duration of one Iceberg commit"),
 }
-# Run totals exported as counters: (total name, metric, help, kind label).
+# Run totals exported as counters: (total name, metric, help); the control loop sends these totals.
 COUNTERS = (
     ("sent", "soak_records_sent_total", "Records handed to the producer client"),
     ("acked", "soak_records_acked_total", "Records acknowledged by the broker (acks=all)"),

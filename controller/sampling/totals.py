@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from agents.core.histogram import LatencyHistogram
 from controller.sampling.flatten import counters, histograms
 
+ANOMALY_KINDS = ("duplicate", "reordered", "corrupt")  # the verifiers' findings that fail a run
+
 
 @dataclass
 class AgentTotals:
@@ -52,6 +54,9 @@ class RunTotals:
 
     def total(self, name: str, kind: str | None = None) -> float:
         return sum(a.total(name) for a in self.agents.values() if kind is None or a.kind == kind)
+
+    def anomalies(self, kinds: tuple[str, ...] = ANOMALY_KINDS) -> dict[str, float]:
+        return {kind: self.total(f"verdicts.{kind}") for kind in kinds}
 
     def histogram_names(self) -> list[str]:
         names = set(self._hist_base)

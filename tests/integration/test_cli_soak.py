@@ -6,12 +6,12 @@ And a detached run, watched and stopped from other commands."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from controller.store.db import Database
 from controller.store.runs import RunStore
+from controller.infra.processes import wait_until
 from controller.store.samples import SampleFiles
 from tests.integration.cli_helpers import run_soak
 from tests.integration.conftest import port_overrides
@@ -64,16 +64,11 @@ def test_a_detached_run_is_watched_and_stopped_from_other_commands(tmp_path, soa
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
 
-    deadline = time.monotonic() + 180
-    while status()["progress"].get("totals", {}).get("acked", 0) == 0:
-        assert time.monotonic() < deadline, status()
-        time.sleep(3)
+    assert wait_until(lambda: status()["progress"].get("totals", {}).get("acked", 0) > 0, 180, interval_s=3), status()
     stop = run_soak(["stop", run_id], env)
     assert stop.returncode == 0 and "stop requested" in stop.stdout
-    deadline = time.monotonic() + 300
-    while (now := status())["state"] not in ("stopped", "failed", "finished"):
-        assert time.monotonic() < deadline, now
-        time.sleep(3)
+    assert wait_until(lambda: status()["state"] in ("stopped", "failed", "finished"), 300, interval_s=3), status()
+    now = status()
     assert now["state"] == "stopped" and now["verdict"] == "WARN", now
     assert any("stopped early" in r for r in now["reasons"]), now["reasons"]
     again = run_soak(["stop", run_id], env)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from agents.clock import SystemClock
 from controller.control import actor, launcher
+from controller.infra.processes import wait_until
 from controller.runs.spec import RunSpec
 from controller.settings import SoakSettings
 from controller.store.runs import Run, RunStore
@@ -47,13 +46,14 @@ class RunHarness:
         return spec
 
     def wait(self, run_id: str, predicate, timeout_s: float, what: str):
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            run = self.store.get(run_id)
-            value = predicate(run)
-            if value:
-                return value
-            time.sleep(1)
+        found = []
+
+        def check() -> bool:
+            found[:] = [predicate(self.store.get(run_id))]
+            return bool(found[0])
+
+        if wait_until(check, timeout_s, interval_s=1):
+            return found[0]
         run = self.store.get(run_id)
         raise AssertionError(f"timed out after {timeout_s} s waiting for {what}; run is {run.state.value}, "
                              f"progress {run.progress}, events {self.store.events(run_id)[-10:]}")
