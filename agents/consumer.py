@@ -19,12 +19,14 @@ import sqlalchemy.exc
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from pyiceberg.exceptions import CommitFailedException
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
 
 from agents.base import Agent
 from agents.clock import Clock
 from agents.core.envelope import crc32c, decode
 from agents.core.histogram import LatencyHistogram
 from agents.core.sequence_ledger import SequenceLedger
+from agents.kafka.broker_watch import BrokerWatch, known_brokers
 from agents.kafka.clients import consumer_config
 from agents.lakehouse.catalog import TableRef
 from agents.lakehouse.iceberg_sink import IcebergSink
@@ -36,6 +38,9 @@ log = logging.getLogger(__name__)
 CONSUME_BATCH = 5_000
 # Failures worth retrying on the next commit; anything else fails the agent loudly.
 TRANSIENT_COMMIT_ERRORS = (OSError, CommitFailedException, sqlalchemy.exc.OperationalError)
+# How long reading the table's state may keep failing (a SQLite catalog locked by another
+# writer, a catalog database restarting) before the consumer is given up and replaced.
+STATE_READ_BUDGET_S = 30.0
 
 
 class ConsumerVerifierAgent(Agent):
@@ -69,12 +74,13 @@ class ConsumerVerifierAgent(Agent):
         self.rebalances = 0
         self.consumer_restarts = 0
         self._fatal: str | None = None
+        self.broker_watch = BrokerWatch()
         self.kafka_errors: Counter[str] = Counter()
 
     # -- rebalance callbacks (run inside consume(), on the agent's thread) ---------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self.rebalances += 1
-        state = self._sink.load_state() if self._sink else SinkState(self.topic)
+        state = self._table_state() if self._sink else SinkState(self.topic)
         self._adopt(state, [tp.partition for tp in partitions])
         if self._sink is not None:
             for tp in partitions:
@@ -89,6 +95,20 @@ class ConsumerVerifierAgent(Agent):
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Someone else owns them already: committing now would be a zombie write.
         self._drop_uncommitted([tp.partition for tp in partitions])
+
+    def _table_state(self) -> SinkState:
+        """The table's state, read again while the catalog is briefly unavailable. An error
+        here (inside a rebalance callback) would otherwise end the agent."""
+        try:
+            for attempt in Retrying(retry=retry_if_exception_type(TRANSIENT_COMMIT_ERRORS), reraise=True,
+                                    wait=wait_random_exponential(multiplier=0.1, max=2.0),
+                                    stop=stop_after_delay(STATE_READ_BUDGET_S)):
+                with attempt:
+                    return self._sink.load_state()
+        except TRANSIENT_COMMIT_ERRORS as exc:
+            raise ConsumerFatal(f"could not read the table's state for {STATE_READ_BUDGET_S:.0f} s: "
+                                f"{type(exc).__name__}: {exc}") from exc
+        raise AssertionError("unreachable")
 
     def _adopt(self, state: SinkState, partitions: list[int]) -> None:
         """Take the table's offsets and ledgers of `partitions` as this verifier's own."""
@@ -124,8 +144,9 @@ class ConsumerVerifierAgent(Agent):
                 return
             except ConsumerFatal as exc:
                 # librdkafka gave this consumer up (for instance a static member fenced
-                # after a broker restart). Drop what is not in the table and start a new
-                # consumer: on assignment it resumes from the table's state.
+                # after a broker restart), or it forgot every broker (see
+                # agents/kafka/broker_watch.py). Drop what is not in the table and start a
+                # new consumer: on assignment it resumes from the table's state.
                 self.consumer_restarts += 1
                 log.warning("%s: consumer failed fatally (%s); starting a new one", self.agent_id, exc)
                 self._drop_uncommitted(list(self._next))
@@ -140,6 +161,8 @@ class ConsumerVerifierAgent(Agent):
         self._fatal = None
         conf = consumer_config(self.bootstrap, self.group_id, instance, self.spec.session_timeout_ms, self.spec.kafka)
         conf["error_cb"] = self._on_error
+        conf["stats_cb"] = self._on_stats
+        self.broker_watch.reset()
         consumer = Consumer(conf)
         consumer.subscribe([self.topic], on_assign=self._on_assign, on_revoke=self._on_revoke,
                            on_lost=self._on_lost)
@@ -152,12 +175,17 @@ class ConsumerVerifierAgent(Agent):
         if err.fatal() or err.code() == KafkaError._FATAL:
             self._fatal = err.str()
 
+    def _on_stats(self, stats_json: str) -> None:  # called inside consume()
+        self.broker_watch.observe(self.clock.monotonic(), known_brokers(stats_json))
+
     def _consume(self, consumer: Consumer, stop: threading.Event) -> None:
         spec = self.spec
         next_commit = self.clock.monotonic() + spec.commit_interval_s
         while not stop.is_set():
             if self._fatal is not None:
                 raise ConsumerFatal(self._fatal)
+            if self.broker_watch.lost(self.clock.monotonic()):
+                raise ConsumerFatal("the consumer knows no broker any more")
             if len(self.batch) < spec.max_batch_records:
                 self._process(consumer.consume(num_messages=CONSUME_BATCH, timeout=0.2))
             else:
@@ -252,7 +280,7 @@ class ConsumerVerifierAgent(Agent):
     def _rewind_to_table(self) -> None:
         owned = list(self._next)
         self._drop_uncommitted(owned)
-        self._adopt(self._sink.load_state(), owned)
+        self._adopt(self._table_state(), owned)
         for p in owned:
             self._consumer.seek(TopicPartition(self.topic, p, _start_offset(self._next[p])))
 

@@ -16,6 +16,7 @@ import psutil
 
 from agents.base import Agent
 from agents.clock import Clock
+from agents.fault_actions import FaultActions
 from agents.process_sampler import sample_process
 from workloads.specs import NodeSpec
 
@@ -23,9 +24,9 @@ from workloads.specs import NodeSpec
 def find_targets(patterns: dict[str, str], exclude_pid: int) -> dict[str, list[psutil.Process]]:
     """Processes whose command line contains each pattern (our own process excluded)."""
     found: dict[str, list[psutil.Process]] = {name: [] for name in patterns}
-    for proc in psutil.process_iter(["cmdline"]):
-        if proc.pid == exclude_pid:
-            continue
+    for proc in psutil.process_iter(["cmdline", "status"]):
+        if proc.pid == exclude_pid or proc.info.get("status") == psutil.STATUS_ZOMBIE:
+            continue  # a killed broker nobody reaped yet is not the broker
         cmdline = " ".join(proc.info.get("cmdline") or [])
         for name, pattern in patterns.items():
             if pattern in cmdline:
@@ -47,6 +48,7 @@ class NodeAgent(Agent):
         self._next_uss = 0.0
         self.dropped = 0
         self.rounds = 0
+        self.faults = FaultActions()
 
     def register(self, name: str, pid: int) -> None:
         """Watch an agent's process (the controller registers each agent on this node)."""
@@ -56,6 +58,22 @@ class NodeAgent(Agent):
     def unregister(self, name: str) -> None:
         with self._lock:
             self._registered.pop(name, None)
+
+    # Fault actions on this node (controller/faults): each bounded by itself.
+    def pause(self, pid: int, max_s: float) -> dict:
+        return self.faults.pause(pid, max_s)
+
+    def resume(self, pid: int) -> bool:
+        return self.faults.resume(pid)
+
+    def start_pressure(self, kind: str, amount: int, max_s: float) -> list[int]:
+        return self.faults.start_pressure(kind, amount, max_s)
+
+    def stop_pressure(self, pids: list[int]) -> int:
+        return self.faults.stop_pressure(pids)
+
+    def stop_raylet(self) -> int:
+        return self.faults.stop_raylet()
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():

@@ -7,6 +7,7 @@ instead of a silently lower rate. Every delivery failure is counted by error cod
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from functools import partial
@@ -21,11 +22,16 @@ from agents.core.anomalies import CORRUPT, DUPLICATE, REORDER, SKIP, plan_anomal
 from agents.core.envelope import HeaderWriter, crc32c
 from agents.core.histogram import LatencyHistogram
 from agents.core.payloads import PayloadPool
+from agents.core.retainer import MemoryRetainer
+from agents.kafka.broker_watch import BrokerWatch, known_brokers
 from agents.kafka.clients import producer_config, topic_partitions
 from workloads.specs import ProducerSpec
 
+log = logging.getLogger(__name__)
+
 MAX_BATCH = 5_000  # records handed to librdkafka per loop turn
 MAX_IDLE_S = 0.005
+PURGE_WAIT_S = 10.0
 
 
 class ProducerAgent(Agent):
@@ -55,6 +61,8 @@ class ProducerAgent(Agent):
         self.behind_records = 0
         self.intended = 0  # records the rate profile asked for so far (what `acked` is judged against)
         self.unflushed_at_stop = 0  # records still unacknowledged when the final flush gave up
+        self.broker_watch = BrokerWatch()
+        self.client_replacements = 0  # librdkafka clients replaced after they forgot every broker
 
     # -- delivery reports (called inside poll/flush on the agent's thread) ---------------------
     def _on_delivery(self, seq: int, sent_ns: int, err, msg) -> None:
@@ -83,10 +91,36 @@ class ProducerAgent(Agent):
             self.acked += len(acked)
             self.latency.record_many(np.asarray(latencies, dtype=np.int64))
 
+    def _on_stats(self, stats_json: str) -> None:
+        self.broker_watch.observe(self.clock.monotonic(), known_brokers(stats_json))
+
+    def _new_producer(self) -> Producer:
+        conf = producer_config(self.bootstrap, self.spec.kafka)
+        conf["stats_cb"] = self._on_stats
+        self.broker_watch.reset()
+        return Producer(conf)
+
+    def _replace_producer(self, old: Producer) -> Producer:
+        """A new librdkafka producer in place of one that knows no broker any more (see
+        agents/kafka/broker_watch.py). What the old one still held is reported failed: never
+        acknowledged, so never owed to the table. The sequence stream goes on unchanged."""
+        self.client_replacements += 1
+        log.warning("%s: the Kafka producer knows no broker any more; replacing it", self.agent_id)
+        old.purge()
+        # Serves the purged records' delivery reports (failed, counted as such); nothing
+        # is left once they are served.
+        left = old.flush(PURGE_WAIT_S)
+        self._drain_reports()
+        if left:
+            with self._lock:
+                self.failed += left
+                self.errors["_UNREPORTED"] += left
+        return self._new_producer()
+
     # -- the loop ---------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         spec = self.spec
-        producer = Producer(producer_config(self.bootstrap, spec.kafka))
+        producer = self._new_producer()
         partitions = topic_partitions(self.bootstrap, self.topic)
         limit = spec.max_records
         anomalies = {}
@@ -108,6 +142,13 @@ class ProducerAgent(Agent):
         scheduled = 0  # records whose send slot has come (index into the open-loop schedule)
         produce, poll = producer.produce, producer.poll
         topic, make_headers, on_delivery = self.topic, self.headers.headers, self._on_delivery
+        lost = self.broker_watch.lost
+
+        def replace_if_lost() -> None:
+            nonlocal producer, produce, poll
+            if lost(self.clock.monotonic()):
+                producer = self._replace_producer(producer)
+                produce, poll = producer.produce, producer.poll
 
         def send(p: int, seq: int, due_ns: int, slot: int, value: bytes | None = None) -> None:
             i = slot % len(pool.payloads)
@@ -125,12 +166,16 @@ class ProducerAgent(Agent):
                     poll(0.05)
                     if stop.is_set():
                         raise _Stopped
+                    replace_if_lost()  # a full queue is also what a forgotten cluster looks like
             self.sent += 1
             self.bytes_sent += len(payload)
 
+        retainer = MemoryRetainer(spec.leak_mb_per_hour, t0) if spec.leak_mb_per_hour else None
         try:
             while not stop.is_set():
                 now = self.clock.monotonic()
+                if retainer is not None:
+                    retainer.tick(now)
                 if now >= next_refill:
                     pool.refill(self.clock.wall_ns() // 1000)
                     next_refill = now + spec.payload.refresh_s
@@ -145,6 +190,7 @@ class ProducerAgent(Agent):
                         break
                     poll(0)
                     self._drain_reports()
+                    replace_if_lost()
                     wait = float(profile.due_time(np.asarray([scheduled]))[0]) - (now - t0)
                     self.clock.sleep(min(max(wait, 0.0), MAX_IDLE_S))
                     continue
@@ -169,6 +215,7 @@ class ProducerAgent(Agent):
                 scheduled += n
                 poll(0)
                 self._drain_reports()
+                replace_if_lost()
                 self.progressed()
         except _Stopped:
             pass
@@ -201,6 +248,7 @@ class ProducerAgent(Agent):
                 "errors": errors, "buffer_full_waits": self.buffer_full_waits,
                 "behind_records": self.behind_records, "intended": self.intended,
                 "unflushed_at_stop": self.unflushed_at_stop,
+                "client_replacements": self.client_replacements,
                 "ack_latency": latency,
                 "anomalies_injected": dict(self.anomalies_injected)}
 

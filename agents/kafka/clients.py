@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from confluent_kafka.admin import AdminClient
+
+from agents.kafka.broker_watch import STATS_INTERVAL_MS
 
 # librdkafka's own log lines (connection refused while a broker restarts, ...) go to
 # Python logging at WARNING instead of raw stderr.
@@ -22,7 +25,8 @@ def producer_config(bootstrap: str, overrides: dict) -> dict:
         "queue.buffering.max.kbytes": 256 * 1024,
         # A broker outage longer than this turns into counted delivery failures.
         "message.timeout.ms": 300_000,
-        "statistics.interval.ms": 0,
+        # Read by the agent's BrokerWatch (a client that forgot every broker is replaced).
+        "statistics.interval.ms": STATS_INTERVAL_MS,
         "logger": librdkafka_log,
     }
     conf.update(overrides)
@@ -39,9 +43,17 @@ def consumer_config(bootstrap: str, group_id: str, instance_id: str | None, sess
         "auto.offset.reset": "earliest",
         "session.timeout.ms": session_timeout_ms,
         "heartbeat.interval.ms": max(500, session_timeout_ms // 5),
-        "fetch.max.bytes": 64 * 1024 * 1024,
-        "queued.max.messages.kbytes": 128 * 1024,
+        # A small prefetch: a verifier that falls behind would otherwise fill up to 64 MB
+        # (librdkafka's default) of fetched records, and its memory would follow its lag
+        # rather than stay flat (which is what the leak detector judges it by).
+        "fetch.max.bytes": 8 * 1024 * 1024,
+        "queued.max.messages.kbytes": 16 * 1024,
+        # With a queue this small, librdkafka's 1 s pause after a full queue caps a verifier
+        # at about a third of its speed (bench/README.md); a shorter pause catches up faster
+        # but with fuller batches, whose memory stays after each catch-up.
+        "queued.min.messages": 20_000,
         "enable.partition.eof": False,
+        "statistics.interval.ms": STATS_INTERVAL_MS,
         "logger": librdkafka_log,
     }
     if instance_id:
@@ -53,12 +65,18 @@ def consumer_config(bootstrap: str, group_id: str, instance_id: str | None, sess
 
 
 def topic_partitions(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[int]:
+    """The topic's partitions. A topic created a moment ago may not be in every broker's
+    metadata yet (UNKNOWN_TOPIC_OR_PART, or no partitions): asked again until `timeout_s`."""
     admin = AdminClient({"bootstrap.servers": bootstrap, "logger": librdkafka_log})
-    meta = admin.list_topics(topic, timeout=timeout_s)
-    info = meta.topics.get(topic)
-    if info is None or info.error is not None or not info.partitions:
-        raise RuntimeError(f"topic {topic!r} is not available: {info.error if info else 'missing'}")
-    return sorted(info.partitions)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        meta = admin.list_topics(topic, timeout=max(1.0, deadline - time.monotonic()))
+        info = meta.topics.get(topic)
+        if info is not None and info.error is None and info.partitions:
+            return sorted(info.partitions)
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"topic {topic!r} is not available: {info.error if info else 'missing'}")
+        time.sleep(0.2)
 
 
 def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor: int,

@@ -11,6 +11,7 @@ from tests.integration.agents.steady import DURATION_S, RATE
 WARM_UP_S = 120
 WINDOW_S = 60
 MAX_GROWTH_BYTES = 48 * 1024 * 1024
+CATCH_UP_S = 240  # the verifier shares two cores with the whole suite; at the end it may trail
 
 
 def floors(samples: list[dict], name: str, t0_ns: int) -> list[int]:
@@ -36,9 +37,17 @@ def test_producer_and_verifier_memory_stays_flat_for_ten_minutes(steady_pipeline
     p.collect()
     producer, verifier, maintenance = p.stats("producer"), p.stats("verifier"), p.stats("maintenance")
 
-    # It really ran steadily the whole time, through everything else the suite did.
+    # It really ran steadily the whole time, through everything else the suite did, and the
+    # verifier kept up: it commits everything acked by then within a bounded catch-up.
     assert producer["acked"] >= RATE * DURATION_S * 0.9
-    assert verifier["committed_records"] >= producer["acked"] * 0.95
+    behind = producer["acked"] - verifier["committed_records"]
+    deadline = time.monotonic() + CATCH_UP_S
+    while verifier["committed_records"] < producer["acked"] and time.monotonic() < deadline:
+        time.sleep(5)
+        verifier = p.stats("verifier")
+    print(f"verifier was {behind} records behind at the end of the window; now {verifier['committed_records']}"
+          f" of {producer['acked']}")
+    assert verifier["committed_records"] >= producer["acked"], "the verifier did not catch up"
     assert maintenance["runs"] >= 10 and maintenance["totals"]["expired_snapshots"] > 0, maintenance
     t0_ns = min(s["wall_ns"] for s in p.samples)
     report = {name: floors(p.samples, name, t0_ns) for name in ("producer", "verifier", "kafka-broker")}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pytest
 
 from agents.consumer import ConsumerVerifierAgent
+from agents.kafka.broker_watch import BROKERLESS_LIMIT_S, BrokerWatch
 from agents.producer import ProducerAgent
 from agents.ray_actors import remote_agent_class
 from tests.integration.agents.conftest import table_verdict, wait_for
@@ -46,7 +48,11 @@ def test_verifier_hard_killed_mid_stream_resumes_exactly_once(bootstrap, table_r
         stats = actor_call(ray, verifier.stats)
         return stats and stats["committed_records"]
 
-    wait_for(lambda: (committed() or 0) >= total // 4, 180, what="a quarter of the stream in the table")
+    try:
+        wait_for(lambda: (committed() or 0) >= total // 4, 300, what="a quarter of the stream in the table")
+    except AssertionError as exc:  # say where the stream stood
+        raise AssertionError(f"{exc}; producer {actor_call(ray, producer.health)}, "
+                             f"verifier {actor_call(ray, verifier.health)} {actor_call(ray, verifier.stats)}") from exc
     first = actor_call(ray, verifier.health)
     os.kill(first["pid"], signal.SIGKILL)  # no clean stop: its open batch dies with it
 
@@ -81,15 +87,18 @@ def steady_pair(bootstrap: str, table_ref, run_id: str, group: str, total: int, 
     return topic, producer, verifier
 
 
-def test_broker_restart_mid_stream_loses_no_acknowledged_record(local_stack, bootstrap, table_ref, started):
+def test_broker_restart_mid_stream_loses_no_acknowledged_record(fault_stack, table_ref, started):
+    # The breakable broker: the session's serves the long steady pipeline meanwhile.
+    kafka = fault_stack.kafka
+    bootstrap = kafka.bootstrap
     total = 150_000
     topic, producer, verifier = steady_pair(bootstrap, table_ref, "run-b", "g-broker", total, commit_interval_s=1)
     started(verifier, producer)
     wait_for(lambda: producer.stats()["acked"] >= total // 4, 60, what="a quarter of the stream acknowledged")
 
-    local_stack.kafka.stop()
-    assert local_stack.kafka.status().state == "stopped"
-    local_stack.kafka.start()
+    kafka.stop()
+    assert kafka.status().state == "stopped"
+    kafka.start()
 
     assert producer.wait(240) and producer.health()["state"] == "finished", producer.health()
     p = producer.stats()
@@ -135,3 +144,61 @@ def test_verifier_replaces_a_fatally_fenced_consumer_and_stays_exact(bootstrap, 
     assert (verdict["missing"], verdict["duplicates"], verdict["table_rows"]) == (0, 0, total)
     v = verifier.stats()["verdicts"]
     assert (v["gaps"], v["duplicate"], v["reordered"]) == (0, 0, 0)
+
+
+class ForgetfulClientWatch(BrokerWatch):
+    """Once `forget()` is called, every statistics report of the agent's current client says
+    what a client hit by librdkafka#5301 reports, no broker, and there is no grace; the
+    agent's next client (`reset()`) is a healthy one again. Sticky, as the real failure is:
+    a report of the working client cannot undo it before the agent looks."""
+
+    def __init__(self):
+        super().__init__()
+        self.forgotten = False
+
+    def forget(self, now_s: float) -> None:
+        self.forgotten, self.limit_s = True, 0
+        self.observe(now_s, 0)
+
+    def observe(self, now_s: float, brokers: int) -> None:
+        super().observe(now_s, 0 if self.forgotten else brokers)
+
+    def reset(self) -> None:
+        self.forgotten, self.limit_s = False, BROKERLESS_LIMIT_S
+        super().reset()
+
+
+def test_agents_replace_clients_that_forgot_every_broker_and_stay_exact(bootstrap, table_ref, started):
+    """A client that asked for metadata while the broker shut down may forget every broker
+    and never reconnect (confluentinc/librdkafka#5301). That moment cannot be provoked on
+    demand, so each agent's BrokerWatch hears what such a client's statistics say (no
+    broker), with no grace: the producer and the verifier put new clients in place of their
+    working ones, and the stream stays exact through both replacements."""
+    total = 60_000  # at 2,000/s: the producer still sends when its client is replaced
+    topic = create_topic(bootstrap, partitions=3)
+    producer = ProducerAgent("p-0", "run-f", topic, bootstrap,
+                             ProducerSpec(rate=RateSpec(profile="constant", per_second=2_000), max_records=total))
+    verifier = ConsumerVerifierAgent("c-0", "run-f", topic, bootstrap, "g-forgot", table_ref,
+                                     ConsumerSpec(commit_interval_s=0.5))
+    producer.broker_watch, verifier.broker_watch = ForgetfulClientWatch(), ForgetfulClientWatch()
+    started(verifier, producer)
+    wait_for(lambda: verifier.stats()["committed_records"] >= total // 10, 60, what="a first part in the table")
+
+    for agent, replaced in ((producer, lambda: producer.stats()["client_replacements"]),
+                            (verifier, lambda: verifier.stats()["consumer_restarts"])):
+        agent.broker_watch.forget(time.monotonic())
+        wait_for(lambda: replaced() >= 1, 30, what=f"{agent.agent_id} to replace its client")
+        wait_for(lambda: not agent.broker_watch.forgotten, 30, what=f"{agent.agent_id}'s new client")
+
+    assert producer.wait(60) and producer.health()["state"] == "finished", producer.health()
+    p = producer.stats()
+    assert p["acked"] + p["failed"] == total
+    assert p["acked"] > total * 0.9  # the replaced producer's unsent queue is failed, not lost
+    assert (p["client_replacements"], verifier.stats()["consumer_restarts"]) == (1, 1)  # healthy clients stay
+    acks = producer.ack_ledger()
+    wait_for(lambda: table_verdict(table_ref, topic, "run-f", [acks])["table_rows"] >= p["acked"], 120,
+             what="the verifier to catch up")
+    verdict = table_verdict(table_ref, topic, "run-f", [acks])
+    assert (verdict["missing"], verdict["duplicates"], verdict["state_losses"]) == (0, 0, 0), verdict
+    v = verifier.stats()["verdicts"]
+    assert (v["duplicate"], v["reordered"]) == (0, 0), v
