@@ -1,0 +1,1 @@
+"""The control API: runs, reports, alerts, faults and samples over HTTP (`soak serve`)."""

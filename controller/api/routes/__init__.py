@@ -1,0 +1,1 @@
+"""HTTP routes: parse, authorize, call a service, shape the answer. Nothing else."""

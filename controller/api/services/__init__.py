@@ -1,0 +1,1 @@
+"""What the routes call: each service reads and writes through the stores, never HTTP."""
