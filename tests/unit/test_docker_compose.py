@@ -15,14 +15,15 @@ def published(service: str) -> set[int]:
 
 
 def test_the_stack_has_every_component():
-    assert {"kafka", "postgres", "prometheus", "grafana", "controller"} <= set(SERVICES)
+    assert {"kafka", "postgres", "prometheus", "grafana", "controller", "api"} <= set(SERVICES)
 
 
 def test_host_ports_are_the_defaults():
     d = SoakSettings()
     assert d.kafka_port in published("kafka")
     assert d.prometheus_port in published("prometheus")
-    assert {d.metrics_port, d.api_port} <= published("controller")
+    assert d.metrics_port in published("controller")
+    assert d.api_port in published("api") and SERVICES["api"]["command"][:2] == ["soak", "serve"]
 
 
 def test_kafka_is_kraft_and_advertises_the_default_bootstrap_to_the_host():
@@ -46,11 +47,13 @@ def test_controller_settings_match_the_other_services():
     assert int(env["SOAK_METRICS_PORT"]) == SoakSettings().metrics_port
 
 
-def test_prometheus_scrapes_the_controller_metrics_port():
-    mount = [v for v in SERVICES["prometheus"]["volumes"] if v.endswith("prometheus.yml:ro")][0]
-    config = yaml.safe_load((REPO_ROOT / mount.split(":")[0]).read_text())
-    targets = {t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
-    assert f"controller:{SoakSettings().metrics_port}" in targets
+def test_prometheus_scrapes_the_controller_and_the_api_and_loads_the_rules():
+    mount = [v for v in SERVICES["prometheus"]["volumes"] if ":/etc/prometheus:" in v][0]
+    folder = REPO_ROOT / mount.split(":")[0]
+    config = yaml.safe_load((folder / "prometheus.yml").read_text())
+    targets = {t for job in config["scrape_configs"] for sc in job.get("static_configs", []) for t in sc["targets"]}
+    assert {f"controller:{SoakSettings().metrics_port}", f"api:{SoakSettings().api_port}"} <= targets
+    assert config["rule_files"] == ["rules/*.yml"] and list(folder.glob("rules/*.yml"))
 
 
 def test_mounted_and_built_files_exist():
@@ -62,3 +65,11 @@ def test_mounted_and_built_files_exist():
     build = SERVICES["controller"]["build"]
     assert (REPO_ROOT / build["context"] / build["dockerfile"]).is_file()
     assert Path(REPO_ROOT / "dashboards/provisioning/datasources/prometheus.yaml").is_file()
+
+
+def test_grafana_is_provisioned_with_the_datasource_and_the_dashboards():
+    volumes = dict(v.rsplit(":", 1)[0].split(":", 1) for v in SERVICES["grafana"]["volumes"])
+    assert volumes["./dashboards/provisioning"] == "/etc/grafana/provisioning"
+    provider = yaml.safe_load((REPO_ROOT / "dashboards/provisioning/dashboards/soak.yaml").read_text())
+    path = provider["providers"][0]["options"]["path"]
+    assert volumes["./dashboards"] == path and len(list((REPO_ROOT / "dashboards").glob("*.json"))) == 4
