@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +58,19 @@ class SoakSettings(BaseSettings):
     toxiproxy_kafka_port: int = Field(default=19094, ge=1, le=65535)
     toxiproxy_version: str = "v2.12.0"
     go_bin: str = "go"
+    # A Toxiproxy of your own in front of another cluster: its API and the address clients use.
+    toxiproxy_url: str | None = Field(default=None, description="e.g. http://proxy-host:8474 (None: the local one)")
+    toxiproxy_bootstrap_servers: str | None = Field(default=None, description="bootstrap servers through it")
+    toxiproxy_proxy: str = Field(default="kafka", description="the proxy's name in Toxiproxy")
+
+    # Faults against systems the controller cannot reach directly: shell command templates
+    # (systemd, kubectl, ssh). Broker placeholders {bootstrap} {host} {port}; node
+    # placeholders {node_id} {node_ip} {ray_address}. See docs/faults.md.
+    broker_kill_command: str | None = None
+    broker_stop_command: str | None = None
+    broker_start_command: str | None = None
+    node_stop_command: str | None = Field(default=None, description="None: the node agent stops its raylet")
+    node_start_command: str | None = None
 
     # Prometheus: started by `infra up` when its binary is installed (or when asked).
     prometheus_enabled: bool | None = Field(default=None, description="None: start it if installed")
@@ -65,9 +78,35 @@ class SoakSettings(BaseSettings):
     prometheus_bin: str = "prometheus"
     scrape_interval_s: float = Field(default=5.0, gt=0)
 
+    # Alertmanager: the soak's alerts are pushed to its v2 API when a URL is known. A local
+    # one is started by `infra up` only when enabled. Not 9093: that is the broker's controller port.
+    alertmanager_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+",
+                                         description="push alerts to this Alertmanager's v2 API "
+                                                     "(None: do not push)")
+    alertmanager_enabled: bool = Field(default=False, description="start a local one with `soak infra up`")
+    alertmanager_port: int = Field(default=9095, ge=1, le=65535)
+    alertmanager_bin: str = "prometheus-alertmanager"
+
+    # Grafana: `soak dashboards push` provisions it; a run with a URL pushes fault annotations.
+    # The token reaches the run's controller through its Ray runtime environment, never the store.
+    grafana_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+", description="a Grafana to annotate")
+    grafana_token: SecretStr | None = Field(default=None, description="a Grafana service account token")
+
     # The controller's own endpoints.
     metrics_port: int = Field(default=9464, ge=1, le=65535)
+
+    # The control API (`soak serve`). Tokens are comma-separated; with none given, a token
+    # of each role is generated on the first start, kept in api_tokens_file and printed once.
+    api_host: str = Field(default=LOOPBACK, description="address `soak serve` listens on")
     api_port: int = Field(default=8080, ge=1, le=65535)
+    api_admin_tokens: SecretStr | None = Field(default=None, description="tokens that may read and change")
+    api_read_tokens: SecretStr | None = Field(default=None, description="tokens that may only read")
+    api_tokens_file: Path | None = Field(default=None, description="None: data_dir/api-tokens.json")
+    api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # The CLI as a client of a remote API (`soak status --api URL`); the token is best given
+    # as SOAK_API_TOKEN: a command-line flag shows in the process list.
+    api_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+", description="a control API to talk to")
+    api_token: SecretStr | None = Field(default=None, description="the bearer token for api_url")
 
     # The local Ray head (started by `infra up` / `soak start` unless ray_address is given).
     ray_port: int = Field(default=6379, ge=1, le=65535)
@@ -137,6 +176,22 @@ class SoakSettings(BaseSettings):
     @property
     def effective_ray_address(self) -> str:
         return self.ray_address or self.local_ray_address
+
+    @property
+    def local_alertmanager_url(self) -> str:
+        return f"http://{self.kafka_host}:{self.alertmanager_port}"
+
+    @property
+    def effective_alertmanager_url(self) -> str | None:
+        """Where alerts are pushed: the explicit URL, else the local Alertmanager when
+        enabled, else None (no push)."""
+        if self.alertmanager_url:
+            return self.alertmanager_url.rstrip("/")
+        return self.local_alertmanager_url if self.alertmanager_enabled else None
+
+    @property
+    def effective_api_tokens_file(self) -> Path:
+        return self.api_tokens_file or self.data_dir / "api-tokens.json"
 
     @property
     def samples_dir(self) -> Path:

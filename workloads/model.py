@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from workloads.analysis import AnalysisSpec
+from workloads.faults import FaultScheduleSpec
 from workloads.specs import ConsumerSpec, MaintenanceSpec, NodeSpec, ProducerSpec, QuerySpec, Strict
 
 NAME = r"^[a-z0-9][a-z0-9._-]{0,62}$"
@@ -42,24 +44,6 @@ class TableSpec(Strict):
     maintenance: MaintenanceSpec = MaintenanceSpec()
 
 
-class FaultScheduleSpec(Strict):
-    """When faults happen (the fault catalog itself arrives with the faults capability)."""
-
-    mode: Literal["none", "every", "random", "timeline"] = "none"
-    every_s: float = Field(default=600.0, gt=0)
-    jitter_s: float = Field(default=0.0, ge=0)
-    warm_up_s: float = Field(default=600.0, ge=0)
-    seed: int = 0
-    kinds: tuple[str, ...] = ()
-    max_concurrent: int = Field(default=1, ge=1, le=10)
-
-    @model_validator(mode="after")
-    def _kinds_when_scheduled(self):
-        if self.mode in ("every", "random") and not self.kinds:
-            raise ValueError(f"fault schedule mode {self.mode!r} needs at least one entry in kinds")
-        return self
-
-
 class SLOSpec(Strict):
     """Thresholds a report window is judged by; None switches a check off."""
 
@@ -84,6 +68,7 @@ class Workload(Strict):
     report_interval_s: float = Field(default=3600.0, ge=1, le=7 * 86_400)
     faults: FaultScheduleSpec = FaultScheduleSpec()
     slo: SLOSpec = SLOSpec()
+    analysis: AnalysisSpec = AnalysisSpec()
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -8,8 +8,9 @@ import sys
 import typer
 
 from controller import __version__
-from controller.cli import infra, runs
+from controller.cli import dashboards, detect, faults, infra, report, runs
 from controller.cli.common import err_console
+from controller.cli.serve import serve
 from controller.cli.start import start
 from controller.errors import SoakError
 
@@ -21,11 +22,16 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(infra.app, name="infra")
+app.add_typer(faults.app, name="faults")
+app.add_typer(detect.app, name="detect")
+app.add_typer(dashboards.app, name="dashboards")
 app.command()(start)
 app.command()(runs.status)
 app.command()(runs.stop)
 app.command()(runs.runs)
 app.command()(runs.resume)
+app.command()(report.report)
+app.command()(serve)
 
 
 def _version(value: bool) -> None:

@@ -1,4 +1,4 @@
-"""`soak infra up | down | status`: the local broker, Ray head, Toxiproxy and Prometheus."""
+"""`soak infra up | down | status`: the local broker, Ray head, Toxiproxy, Prometheus and Alertmanager."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from controller.cli.common import DataDirOption, build_settings, console, progre
 from controller.infra.service import ComponentStatus
 from controller.infra.stack import LocalStack
 
-app = typer.Typer(help="Start, stop and inspect the local infrastructure (Kafka, Ray, Toxiproxy, Prometheus).",
+app = typer.Typer(help="Start, stop and inspect the local infrastructure (Kafka, Ray, Toxiproxy, Prometheus, "
+                       "Alertmanager).",
                   no_args_is_help=True)
 
 
@@ -35,12 +36,14 @@ def up(
         "--prometheus/--no-prometheus", help="Start Prometheus (default: when it is installed)")] = None,
     toxiproxy: Annotated[bool | None, typer.Option(
         "--toxiproxy/--no-toxiproxy", help="Start Toxiproxy in front of the broker (default: off)")] = None,
+    alertmanager: Annotated[bool | None, typer.Option(
+        "--alertmanager/--no-alertmanager", help="Start Alertmanager (default: SOAK_ALERTMANAGER_ENABLED)")] = None,
     ray: Annotated[bool, typer.Option("--ray/--no-ray", help="Start the local Ray head that runs use")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON")] = False,
 ) -> None:
     """Start the local services (idempotent: what already runs is left running)."""
     stack = LocalStack(build_settings(data_dir=data_dir), report=progress)
-    _print(stack.up(prometheus=prometheus, toxiproxy=toxiproxy, ray=ray), as_json)
+    _print(stack.up(prometheus=prometheus, toxiproxy=toxiproxy, alertmanager=alertmanager, ray=ray), as_json)
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """`soak status | stop | runs | resume`: runs as the store knows them.
 
-Status, stop and runs need only the store: they work from any terminal, and while a
-controller is being restarted. Resume needs Ray, to start a new controller.
+Status, stop and runs need only the store, or a control API (`--api URL`): they work from
+any terminal, and while a controller is being restarted. Resume needs Ray, to start a new controller.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from rich.table import Table
 from agents.clock import SystemClock
 from controller.cli.common import DataDirOption, build_settings, console
 from controller.cli.progress_line import duration, progress_line
+from controller.cli.sources import ApiSource, StoreSource, open_source
 from controller.cli.watch import print_verdict, watch
-from controller.control.launcher import connect_ray, open_store, resume as resume_run
+from controller.control.launcher import connect_ray, grafana_token, open_store, resume as resume_run
 from controller.errors import SoakError
 from controller.infra.stack import LocalStack
 from controller.runs.states import RunState
@@ -27,6 +28,10 @@ RunArg = Annotated[str | None, typer.Argument(help="A run id (default: the newes
 DatabaseOption = Annotated[str | None, typer.Option(
     "--database-url", help="Run store URL (default: SQLite in the data directory)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
+ApiOption = Annotated[str | None, typer.Option(
+    "--api", help="Ask a control API instead of the run store, e.g. http://soak-api:8080 (env SOAK_API_URL)")]
+TokenOption = Annotated[str | None, typer.Option(
+    "--token", help="The API's bearer token (better: env SOAK_API_TOKEN, which the process list does not show)")]
 
 
 def _store(data_dir, database_url) -> tuple[RunStore, object]:
@@ -34,7 +39,11 @@ def _store(data_dir, database_url) -> tuple[RunStore, object]:
     return open_store(settings.effective_database_url), settings
 
 
-def _run(store: RunStore, run_id: str | None) -> Run:
+def _source(data_dir, database_url, api: str | None, token: str | None) -> StoreSource | ApiSource:
+    return open_source(build_settings(data_dir=data_dir, database_url=database_url, api_url=api, api_token=token))
+
+
+def _run(store: RunStore | StoreSource | ApiSource, run_id: str | None) -> Run:
     if run_id is not None:
         return store.get(run_id)
     run = store.latest()
@@ -48,10 +57,9 @@ def _when(ns: int | None) -> str:
 
 
 def status(run_id: RunArg = None, data_dir: DataDirOption = None, database_url: DatabaseOption = None,
-           as_json: JsonOption = False) -> None:
+           as_json: JsonOption = False, api: ApiOption = None, token: TokenOption = None) -> None:
     """Show a run: state, progress, verdict and reasons."""
-    store, _ = _store(data_dir, database_url)
-    run = _run(store, run_id)
+    run = _run(_source(data_dir, database_url, api, token), run_id)
     if as_json:
         console.print_json(json.dumps({"id": run.id, "state": run.state.value, "workload": run.workload_name,
                                        "hours": run.hours, "started": _when(run.started_ns),
@@ -70,24 +78,24 @@ def status(run_id: RunArg = None, data_dir: DataDirOption = None, database_url: 
 
 
 def stop(run_id: Annotated[str, typer.Argument(help="The run to stop")], data_dir: DataDirOption = None,
-         database_url: DatabaseOption = None) -> None:
+         database_url: DatabaseOption = None, api: ApiOption = None, token: TokenOption = None) -> None:
     """Stop a run through its end phase: producers stop, lag drains, final checks, verdict."""
-    store, _ = _store(data_dir, database_url)
-    run = store.get(run_id)
+    source = _source(data_dir, database_url, api, token)
+    run = source.get(run_id)
     if run.state.terminal:
         console.print(f"run {run.id} already ended ({run.state.value}, verdict {run.verdict or '-'})")
         return
-    store.request_stop(run.id, SystemClock().wall_ns(), reason="soak stop")
+    source.request_stop(run.id, SystemClock().wall_ns(), reason="soak stop")
     console.print(f"stop requested for {run.id}: its controller drains and checks it at its next tick; "
                   f"`soak status {run.id}` shows the verdict when it is done")
 
 
 def runs(data_dir: DataDirOption = None, database_url: DatabaseOption = None,
          state: Annotated[RunState | None, typer.Option("--state", help="Only runs in this state")] = None,
-         limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20, as_json: JsonOption = False) -> None:
+         limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20, as_json: JsonOption = False,
+         api: ApiOption = None, token: TokenOption = None) -> None:
     """List runs, newest first."""
-    store, _ = _store(data_dir, database_url)
-    found, total = store.list(state=state, limit=limit)
+    found, total = _source(data_dir, database_url, api, token).list(state, limit)
     if as_json:
         console.print_json(json.dumps([{"id": r.id, "state": r.state.value, "workload": r.workload_name,
                                         "hours": r.hours, "started": _when(r.started_ns),
@@ -122,7 +130,7 @@ def resume(run_id: Annotated[str, typer.Argument(help="The run to pick up")], da
     if settings.uses_local_ray and not run.state.terminal:
         LocalStack(settings).up(kafka=False, prometheus=False, toxiproxy=False, ray=True)
     connect_ray(settings.effective_ray_address, local_head=settings.uses_local_ray)
-    resume_run(store, run)
+    resume_run(store, run, grafana_token(settings))
     console.print(f"run {run.id} resumed ({run.state.value})")
     if not detach:
         raise typer.Exit(print_verdict(watch(store, run.id, SystemClock().wall_ns)))

@@ -16,6 +16,7 @@ import ray
 
 from agents.clock import SystemClock
 from controller.control.loop import Controller
+from controller.faults.edges import ray_fault_context
 from controller.fleet.names import NAMESPACE, controller_name
 from controller.fleet.ray_fleet import RayFleet, alive_nodes
 from controller.metrics.exporter import MetricsExporter
@@ -36,7 +37,17 @@ class ControllerActor:
         self.exporter = MetricsExporter()
         port = self.exporter.serve(spec.metrics_port)
         clock = SystemClock()
-        self.controller = Controller(spec, self.store, RayFleet(spec), clock, alive_nodes, self.exporter)
+        def fault_context(fleet, agents):
+            return ray_fault_context(run_id, spec.faults_env, spec.workload.faults.seed, fleet, agents)
+
+        annotations = None
+        if spec.grafana_url:
+            from controller.dashboards.annotations import GrafanaAnnotations
+
+            # This actor is an entry point: its environment holds the token (see `launch`).
+            annotations = GrafanaAnnotations(spec.grafana_url, os.environ.get(GRAFANA_TOKEN_ENV))
+        self.controller = Controller(spec, self.store, RayFleet(spec), clock, alive_nodes, self.exporter,
+                                     fault_context=fault_context, annotations=annotations)
         self.store.add_event(run_id, "controller_started", clock.wall_ns(), pid=os.getpid(), metrics_port=port,
                              node=ray.get_runtime_context().get_node_id(), state=self.controller.state.value)
         self._thread = threading.Thread(target=self._loop, name="control-loop", daemon=True)
@@ -59,8 +70,12 @@ def remote_controller_class():
     return ray.remote(num_cpus=0.01, max_restarts=-1, max_task_retries=0)(ControllerActor)
 
 
-def launch(spec: RunSpec, node_id: str | None = None):
-    """Start the run's controller (or return the live one: idempotent)."""
+GRAFANA_TOKEN_ENV = "SOAK_GRAFANA_TOKEN"
+
+
+def launch(spec: RunSpec, node_id: str | None = None, grafana_token: str | None = None):
+    """Start the run's controller (or return the live one: idempotent). The Grafana token
+    travels in the actor's environment (Ray keeps it across restarts), not in the store."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     options = {"name": controller_name(spec.run_id), "namespace": NAMESPACE, "lifetime": "detached",
@@ -68,6 +83,8 @@ def launch(spec: RunSpec, node_id: str | None = None):
     if node_id is not None:
         # Its store and sample files may be local paths of this machine: keep it here.
         options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node_id, soft=True)
+    if grafana_token:
+        options["runtime_env"] = {"env_vars": {GRAFANA_TOKEN_ENV: grafana_token}}
     return remote_controller_class().options(**options).remote(spec.run_id, spec.database_url)
 
 

@@ -19,11 +19,22 @@ STOPPED, DRAINED, DRAIN_TIMEOUT, CHECKED = ("end:producers_stopped", "end:draine
                                             "end:checked")
 
 
+def fault_evidence(faults: list[dict]) -> dict:
+    """What the verdict needs of the run's faults."""
+    def line(f: dict) -> str:
+        return f"fault {f['id']} {f['kind']} on {f['target']}"
+
+    return {"fault_restarts": sum(1 for f in faults if f["kind"] == "agent_kill" and f["started_ns"]),
+            "faults_not_recovered": tuple(line(f) for f in faults if f["recovery_state"] == "not_recovered"),
+            "faults_not_healed": tuple(line(f) for f in faults if f["state"] == "active")}
+
+
 class EndPhase:
     def __init__(self, controller):
         self.c = controller
         events = controller.store.events(controller.run_id)
         self.done: dict[str, dict] = {e["kind"]: e for e in events if e["kind"].startswith("end:")}
+        self._settling_since: int | None = None
 
     @property
     def producers_stopped(self) -> bool:
@@ -43,11 +54,28 @@ class EndPhase:
 
     def step(self, run) -> None:
         if not self.producers_stopped:
-            self._stop_producers()
+            if self._faults_settled(run):
+                self._stop_producers()
         elif DRAINED not in self.done and DRAIN_TIMEOUT not in self.done:
             self._drain()
         elif CHECKED not in self.done:
             self._check_and_judge(run)
+
+    def _faults_settled(self, run) -> bool:
+        """Every fault healed, and the last one's recovery judged while load still runs
+        (unless asked to stop). Both bounded by the recovery limit."""
+        c = self.c
+        now = c.clock.wall_ns()
+        if self._settling_since is None:
+            self._settling_since = now
+        waited_s = (now - self._settling_since) / 1e9
+        limit_s = c.spec.workload.faults.recovery.limit_s
+        if not c.faults.heal_all("healed as the run ends") and waited_s < limit_s:
+            return False
+        if c.faults.recovering() and run.stop_requested_ns is None and waited_s < limit_s:
+            return False
+        c.faults.end_recoveries("the run ended before its recovery was judged")
+        return True
 
     def _stop_producers(self) -> None:
         c = self.c
@@ -90,16 +118,25 @@ class EndPhase:
             acked=t.total("acked"), intended=t.total("intended") or None,
             p99_ack_ms=self._judged_p99("ack_latency"), p99_e2e_ms=self._judged_p99("e2e_latency"),
             max_lag=c.peaks.max_lag, max_freshness_s=c.peaks.max_freshness_s,
-            restarts=sum(c.restarts.values()), stopped_early=run.stop_requested_ns is not None,
+            restarts=sum(c.restarts.values()), **fault_evidence(c.faults.faults.of_run(c.run_id)),
+            alerts=c.analysis.verdict_lines(), stopped_early=run.stop_requested_ns is not None,
             elapsed_s=(self.done[STOPPED]["ts_ns"] - (run.started_ns or 0)) / 1e9, planned_s=c.spec.duration_s)
         verdict = judge(evidence, c.spec.workload.slo)
         self._mark(CHECKED, check=check, error=error)
         final = RunState.STOPPED if run.stop_requested_ns is not None else RunState.FINISHED
+        try:  # the reports must not cost the run its verdict
+            c.analysis.finish(verdict, check)
+        except Exception:
+            log.warning("the final reports failed", exc_info=True)
         c.store.set_state(c.run_id, final, c.clock.wall_ns(), verdict=verdict.level, reasons=list(verdict.reasons))
         c.state = final
 
     def _judged_p99(self, name: str) -> float:
-        """p99 in ms of what was recorded after the warm-up (all of it if the run was shorter)."""
+        """p99 in ms of what was recorded after the warm-up (all of it if the run was shorter),
+        outside faults and their recoveries when the run had faults."""
+        calm = self.c.calm.get(name)
+        if self.c.faults.summary()["injected"] and calm is not None and calm.total:
+            return calm.percentile(99) / 1000
         merged = self.c.totals.merged(name)
         raw = (self.c.baseline or {}).get(name)
         return interval(merged, LatencyHistogram.from_json(raw) if raw else None).percentile(99) / 1000

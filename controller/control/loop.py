@@ -10,6 +10,7 @@ Every step catches, logs and counts its own errors: the loop never dies of one s
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections import Counter
 from pathlib import Path
@@ -17,9 +18,14 @@ from pathlib import Path
 import psutil
 
 from agents.clock import Clock
+from agents.core.histogram import LatencyHistogram, interval
 from agents.kafka.clients import ensure_topic
+from controller.control.analysis_step import AnalysisStep
 from controller.control.end_phase import EndPhase
 from controller.control.progress import Peaks, Window, advance, freshness
+from controller.faults.base import FaultContext
+from controller.faults.manager import FaultManager
+from controller.faults.recovery import Observation as FaultObservation
 from controller.fleet.backoff import RestartBackoff
 from controller.fleet.incarnations import Current, Ended, IncarnationTracker, Started
 from controller.fleet.placement import place
@@ -31,6 +37,7 @@ from controller.runs.states import RunState
 from controller.sampling.flatten import counters, gauges, process_series
 from controller.sampling.lag import KafkaLag
 from controller.sampling.totals import RunTotals
+from controller.store.faults import FaultStore
 from controller.store.runs import RunStore
 from controller.store.samples import SampleBuffer, SampleFiles
 
@@ -41,7 +48,7 @@ PREPARE_TIMEOUT_S = 300.0  # a run that cannot create its topic and table this l
 
 class Controller:
     def __init__(self, spec: RunSpec, store: RunStore, fleet, clock: Clock, nodes,
-                 exporter: MetricsExporter | None = None):
+                 exporter: MetricsExporter | None = None, fault_context=None, annotations=None):
         self.spec, self.store, self.fleet, self.clock, self.nodes = spec, store, fleet, clock, nodes
         self.run_id = spec.run_id
         self.exporter = exporter
@@ -67,6 +74,20 @@ class Controller:
         self._next_flush = clock.monotonic() + spec.flush_interval_s
         self._resume()
         self.end = EndPhase(self)
+        agents = lambda: dict(self.tracker.current)  # noqa: E731 - the running agents, read when a fault starts
+        ctx = fault_context(fleet, agents) if fault_context else FaultContext(
+            spec.run_id, spec.faults_env, random.Random(0), fleet, agents, nodes=lambda: [])
+        notify = None
+        if annotations is not None:  # fault start and heal on the Grafana dashboards
+            from controller.dashboards.annotations import fault_annotation
+
+            def notify(fault: dict, event: str) -> None:
+                annotations.post(fault_annotation(fault, spec.run_id, spec.workload.name, event))
+        self.faults = FaultManager(spec.run_id, spec.workload.faults, FaultStore(store.db), store, ctx, clock,
+                                   notify=notify)
+        self.analysis = AnalysisStep(self, self._analysis_checkpoint)
+        self._faults_resumed = False
+        self.faults_busy = True
 
     # -- resume: everything from the store -------------------------------------------------------
     def _resume(self) -> None:
@@ -82,6 +103,10 @@ class Controller:
                  for aid, r in self.store.open_incarnations(self.run_id).items()}
         self.tracker = IncarnationTracker(known)
         self.baseline: dict | None = checkpoint.get("baseline")  # histograms at the end of the warm-up
+        # Latencies of the intervals with no fault in place or being recovered from: what
+        # the SLOs judge (a deliberate fault is no breach of them; its recovery is measured).
+        self.calm = {name: LatencyHistogram.from_json(raw) for name, raw in checkpoint.get("calm", {}).items()}
+        self._analysis_checkpoint = checkpoint.get("analysis", {})
         run = self.store.get(self.run_id)
         self.state, self.started_ns = run.state, run.started_ns
 
@@ -124,8 +149,13 @@ class Controller:
         if self.state in (RunState.RUNNING, RunState.DRAINING):
             self._guard("reconcile", self.reconcile)
             self._guard("register", self._register_with_node_agents)
+            # A fault in place or being recovered from: its ticks are not what SLOs judge
+            # (read once a tick; unknown counts as busy).
+            self.faults_busy = self._guard("faults", self.faults.busy_count) != 0
             self._guard("sample", self.sample)
             self._guard("lag", self.sample_lag)
+            self._guard("faults", lambda: self.fault_step(run))
+            self._guard("analysis", self.analysis.tick)
         if self.state == RunState.DRAINING:
             self._guard("end", lambda: self.end.step(run))
         if self.clock.monotonic() >= self._next_flush or self.buffer.full:
@@ -270,7 +300,13 @@ class Controller:
         producers = of_kind(handles, PRODUCER)
         if producers and not self.end.producers_stopped:
             self.keep_ledgers(self.fleet.call(producers, "ack_ledger"))
+        previous = self.window
         self.rates, self.latencies, self.window = advance(self.totals, self.window, now_ns)
+        calm = self._judged(now_ns) and not self.faults_busy
+        if calm and previous.wall_ns is not None:
+            for name, merged in self.window.histograms.items():
+                if name in previous.histograms:
+                    self.calm.setdefault(name, LatencyHistogram()).merge(interval(merged, previous.histograms[name]))
         for name, value in self.rates.items():
             add(now_ns, name, RUN, value)
         for name, summary in self.latencies.items():
@@ -281,7 +317,8 @@ class Controller:
         if fresh is not None:
             add(now_ns, "freshness_s", RUN, fresh)
         if self._judged(now_ns):
-            self.peaks.update(None, fresh)
+            if calm:
+                self.peaks.update(None, fresh)
             if self.baseline is None:  # SLOs judge what comes after the warm-up
                 self.baseline = {name: self.totals.merged(name).to_json() for name in self.totals.histogram_names()}
         with self._own.oneshot():  # the controller's own footprint, as for any agent
@@ -302,7 +339,8 @@ class Controller:
                 series = process_series(sample)
                 for name, value in series.items():
                     self.buffer.add(sample["wall_ns"], name, sample["name"], value)
-                self.processes[sample["name"]] = series
+                # USS comes less often than RSS: the last one measured stays until the next.
+                self.processes[sample["name"]] = {**self.processes.get(sample["name"], {}), **series}
 
     def keep_ledgers(self, results: dict) -> None:
         for ledger in results.values():
@@ -316,7 +354,7 @@ class Controller:
         for p, value in self.lag.items():
             self.buffer.add(self.lag_wall_ns, "lag_records", f"partition-{p}", value)
         self.buffer.add(self.lag_wall_ns, "lag_records", RUN, total)
-        if self._judged(self.lag_wall_ns):
+        if self._judged(self.lag_wall_ns) and not self.faults_busy:
             self.peaks.update(total, None)
 
     def _judged(self, now_ns: int) -> bool:
@@ -324,6 +362,22 @@ class Controller:
         run_started = self.started_ns
         return (self.state == RunState.RUNNING and run_started is not None
                 and (now_ns - run_started) / 1e9 >= self.spec.workload.slo.warm_up_s)
+
+    # -- faults --------------------------------------------------------------------------------------
+    def fault_step(self, run) -> None:
+        if not self._faults_resumed:  # what a previous controller left in place is healed first
+            self.faults.resume()
+            self._faults_resumed = True
+        anomalies = self.totals.anomalies()
+        if not self.end.producers_stopped:
+            ack = self.latencies.get("ack_latency", {})
+            p99 = ack.get("p99_us") / 1000 if ack.get("count") else None
+            self.faults.observe(FaultObservation(self.clock.wall_ns() / 1e9, self.rates.get("acked_per_s", 0.0),
+                                                 sum(self.lag.values()), p99), anomalies)
+        # Faults start once load flows: a fault before it would have no baseline to recover to.
+        may_start = (self.state == RunState.RUNNING and run.stop_requested_ns is None
+                     and self.rates.get("acked_per_s", 0.0) > 0)
+        self.faults.step(self.elapsed_s(run), may_start, anomalies)
 
     # -- durability ----------------------------------------------------------------------------------
     def flush(self) -> None:
@@ -341,7 +395,8 @@ class Controller:
     def checkpoint(self) -> dict:
         return {"totals": self.totals.to_json(), "peaks": self.peaks.to_json(), "restarts": dict(self.restarts),
                 "ever_started": sorted(self.ever_started), "baseline": self.baseline,
-                "nodes": sorted(self.known_nodes)}
+                "nodes": sorted(self.known_nodes),
+                "calm": {name: h.to_json() for name, h in self.calm.items()}, "analysis": self.analysis.to_json()}
 
     # -- what people see -------------------------------------------------------------------------------
     def progress(self, run=None) -> dict:
@@ -355,6 +410,8 @@ class Controller:
         agent_rss = [p["rss_bytes"] for name, p in self.processes.items() if name in self.ever_started
                      and "rss_bytes" in p]
         t = self.totals
+        faults = self.faults.summary()
+        opened, active = self.analysis.counts()
         return {
             "state": self.state.value, "elapsed_s": self.elapsed_s(run), "duration_s": self.spec.duration_s,
             "rates": self.rates, "latency_us": {k: v for k, v in self.latencies.items() if v["count"]},
@@ -366,9 +423,13 @@ class Controller:
             "memory": {"agents_rss_bytes": sum(agent_rss), "max_agent_rss_bytes": max(agent_rss, default=0),
                        "targets_rss_bytes": {n: p.get("rss_bytes") for n, p in self.processes.items()
                                              if n not in self.ever_started},
-                       "controller_rss_bytes": self._own.memory_info().rss},
+                       "controller_rss_bytes": self._own.memory_info().rss,
+                       # per agent, for the API's agents view (bounded by the fleet's size)
+                       "agents_by_name": {n: p["rss_bytes"] for n, p in self.processes.items()
+                                          if n in self.ever_started and "rss_bytes" in p}},
             "agents": {"up": dict(up), "known": dict(by_kind), "restarts": sum(self.restarts.values())},
-            "faults": {"active": 0, "injected": 0}, "alerts": 0,
+            "agent_status": {aid: obs.status.value for aid, obs in sorted(self.observed.items())},
+            "faults": faults, "alerts": sum(opened.values()), "alerts_active": active, "alerts_opened": opened,
             "step_errors": dict(self.step_errors), "end_phase": self.end.describe(),
             "last_errors": {step: message[:300] for step, message in self._last_error.items()},
             "metrics_port": self.exporter.port if self.exporter else None,
@@ -376,6 +437,7 @@ class Controller:
 
     def publish(self, run) -> None:
         progress = self.progress(run)
+        faults = progress["faults"]
         self.store.save_progress(self.run_id, progress, self.clock.wall_ns())
         if self.exporter is None:
             return
@@ -385,11 +447,16 @@ class Controller:
                            "restarts": self.restarts.get(aid, 0)}
         t = self.totals
         self.exporter.update(MetricsView(
-            workload=self.spec.workload.name, state=self.state.value, elapsed_s=progress["elapsed_s"],
+            workload=self.spec.workload.name, run_id=self.run_id, state=self.state.value, elapsed_s=progress["elapsed_s"],
             duration_s=self.spec.duration_s, totals={key: t.total(key) for key, _, _ in COUNTERS},
             anomalies=t.anomalies(ANOMALIES),
             candidate_losses=sum(s.get("candidate_losses", {}).get("records", 0) for s in self.latest_stats.values()
                                  if s.get("kind") == "consumer"),
             histograms={name: t.merged(name) for name in t.histogram_names()}, lag=dict(self.lag),
             freshness_s=progress["freshness_s"], processes=dict(self.processes), agents=agents,
-            step_errors=dict(self.step_errors), tick_seconds=self.tick_seconds))
+            step_errors=dict(self.step_errors), tick_seconds=self.tick_seconds,
+            faults_injected={k: v["injected"] for k, v in faults["by_kind"].items()}, faults_active=faults["active"],
+            fault_recovery_s={k: v["last_recovery_s"] for k, v in faults["by_kind"].items()
+                              if v["last_recovery_s"] is not None},
+            alerts_total=progress["alerts_opened"], alerts_active=progress["alerts_active"],
+            last_window_verdict=self.analysis.last_window_verdict))

@@ -15,9 +15,9 @@ from controller.runs.spec import RunSpec
 def agent_args(spec: RunSpec, slot: AgentSlot) -> tuple[type[Agent], tuple]:
     w, aid = spec.workload, slot.agent_id
     if slot.kind == PRODUCER:
-        return ProducerAgent, (aid, spec.run_id, spec.topic, spec.bootstrap, w.producers.spec)
+        return ProducerAgent, (aid, spec.run_id, spec.topic, spec.agent_bootstrap, w.producers.spec)
     if slot.kind == CONSUMER:
-        return ConsumerVerifierAgent, (aid, spec.run_id, spec.topic, spec.bootstrap, spec.group_id,
+        return ConsumerVerifierAgent, (aid, spec.run_id, spec.topic, spec.agent_bootstrap, spec.group_id,
                                        spec.table_ref, w.consumers.spec)
     if slot.kind == QUERY:
         return QueryAgent, (aid, spec.run_id, spec.table_ref, w.queries.spec)

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,9 +32,12 @@ class ProcessRecord:
 class ManagedProcess:
     """One named background process of ours, its pid file and its log file."""
 
-    def __init__(self, name: str, run_dir: Path):
+    def __init__(self, name: str, run_dir: Path, detached: bool = False):
         self.name = name
         self.pid_file = run_dir / f"{name}.pid"
+        # Detached: not our child at all (started through a short-lived intermediate), for
+        # processes started from inside a Ray worker, whose children Ray kills when it exits.
+        self.detached = detached
 
     def record(self) -> ProcessRecord | None:
         try:
@@ -64,17 +68,19 @@ class ManagedProcess:
               cwd: Path | None = None) -> ProcessRecord:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as log:
-            try:
-                # A session of its own: Ctrl-C in the terminal that ran `up` must not reach it.
-                popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, env=env, cwd=cwd,
-                                         start_new_session=True)
-            except OSError as exc:
-                raise InfraError(f"could not start {self.name} ({argv[0]}): {exc.strerror}",
-                                 fix=f"check that {argv[0]} is installed and executable") from exc
-        rec = ProcessRecord(self.name, popen.pid, psutil.Process(popen.pid).create_time(),
-                            list(argv), str(log_path))
+        if self.detached:
+            pid = _spawn_orphan(argv, log_path, env, cwd, self.name)
+        else:
+            with open(log_path, "ab") as log:
+                try:
+                    # A session of its own: Ctrl-C in the terminal that ran `up` must not reach it.
+                    pid = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                           stdin=subprocess.DEVNULL, env=env, cwd=cwd,
+                                           start_new_session=True).pid
+                except OSError as exc:
+                    raise InfraError(f"could not start {self.name} ({argv[0]}): {exc.strerror}",
+                                     fix=f"check that {argv[0]} is installed and executable") from exc
+        rec = ProcessRecord(self.name, pid, psutil.Process(pid).create_time(), list(argv), str(log_path))
         tmp = self.pid_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(rec)))
         tmp.replace(self.pid_file)
@@ -95,15 +101,48 @@ class ManagedProcess:
             return False
         try:
             proc.send_signal(signal.SIGTERM)
-            _, alive = psutil.wait_procs([proc], timeout=timeout_s)
-            for p in alive:
-                p.kill()
-            psutil.wait_procs(alive, timeout=10)
+            if not wait_gone(proc, timeout_s):
+                proc.kill()
+                wait_gone(proc, 10)
         except psutil.NoSuchProcess:
             pass
         _reap(proc.pid)
         self.pid_file.unlink(missing_ok=True)
         return True
+
+
+_ORPHAN = ("import json, subprocess, sys\n"
+           "a = json.loads(sys.argv[1])\n"
+           "with open(a['log'], 'ab') as log:\n"
+           "    p = subprocess.Popen(a['argv'], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,\n"
+           "                         cwd=a['cwd'], start_new_session=True)\n"
+           "print(p.pid)\n")
+
+
+def _spawn_orphan(argv: list[str], log_path: Path, env, cwd, name: str) -> int:
+    args = json.dumps({"argv": argv, "log": str(log_path), "cwd": str(cwd) if cwd else None})
+    result = subprocess.run([sys.executable, "-c", _ORPHAN, args], capture_output=True, text=True, env=env,
+                            stdin=subprocess.DEVNULL, timeout=60)
+    if result.returncode != 0:
+        raise InfraError(f"could not start {name} ({argv[0]})", fix=f"check that {argv[0]} is installed",
+                         details=result.stderr.strip()[-2000:] or None)
+    return int(result.stdout.strip())
+
+
+def wait_gone(proc: psutil.Process, timeout_s: float) -> bool:
+    """Wait until the process exited. A zombie counts as exited: when another process
+    started it (a broker restarted by a fault, say), only that parent could reap it."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        _reap(proc.pid)
+        try:
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
 
 
 def _reap(pid: int) -> None:

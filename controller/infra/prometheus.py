@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import shutil
-import urllib.request
 from typing import Callable
 
 import yaml
 
-from controller.errors import InfraError
+from controller.infra.http_service import await_ready, http_status
 from controller.infra.ports import require_free
-from controller.infra.processes import ManagedProcess, tail, wait_until
+from controller.infra.processes import ManagedProcess
 from controller.infra.service import ComponentStatus
 from controller.infra.tools import require_program
-from controller.settings import SoakSettings
+from controller.settings import REPO_ROOT, SoakSettings
+
+
+# The alert rules the docker-compose stack and staging use too.
+RULES_DIR = REPO_ROOT / "deploy" / "prometheus" / "rules"
 
 
 def prom_duration(seconds: float) -> str:
@@ -23,24 +26,18 @@ def prom_duration(seconds: float) -> str:
 
 
 def prometheus_config(host: str, prometheus_port: int, metrics_port: int, interval_s: float) -> str:
-    """The scrape configuration: the controller's exporter, and Prometheus itself."""
+    """The scrape configuration: the controller's exporter, and Prometheus itself; the
+    alert rules of deploy/prometheus/rules."""
     interval = prom_duration(interval_s)
     config = {
         "global": {"scrape_interval": interval, "evaluation_interval": interval},
+        "rule_files": [str(RULES_DIR / "*.yml")],
         "scrape_configs": [
             {"job_name": "soak-controller", "static_configs": [{"targets": [f"{host}:{metrics_port}"]}]},
             {"job_name": "prometheus", "static_configs": [{"targets": [f"{host}:{prometheus_port}"]}]},
         ],
     }
     return yaml.safe_dump(config, sort_keys=False)
-
-
-def http_ok(url: str, timeout_s: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
 
 
 class LocalPrometheus:
@@ -74,22 +71,12 @@ class LocalPrometheus:
                                 f"--web.listen-address={s.kafka_host}:{s.prometheus_port}",
                                 "--storage.tsdb.retention.time=15d", "--web.enable-lifecycle"],
                                self.home / "prometheus.log")
-        if not wait_until(lambda: http_ok(f"{self.url}/-/ready"), 30, interval_s=0.5,
-                          abort=self.process.exited):
-            self.process.stop(timeout_s=5)
-            raise InfraError("Prometheus did not become ready", fix=f"read {self.home / 'prometheus.log'}",
-                             details=tail(self.home / "prometheus.log"))
+        await_ready(self.process, self.url, "Prometheus", self.home / "prometheus.log")
         return self.status()
 
     def stop(self) -> bool:
         return self.process.stop(timeout_s=20)
 
     def status(self) -> ComponentStatus:
-        proc = self.process.process()
-        if proc is None:
-            state = "stopped" if self.installed() else "not installed"
-            return ComponentStatus(self.name, state, self.url)
-        ready = http_ok(f"{self.url}/-/ready")
-        return ComponentStatus(self.name, "ready" if ready else "starting", self.url, proc.pid,
-                               detail=f"scrapes the controller at {self.settings.kafka_host}:"
-                                      f"{self.settings.metrics_port}")
+        return http_status(self.name, self.process, self.url, self.installed(),
+                           f"scrapes the controller at {self.settings.kafka_host}:{self.settings.metrics_port}")

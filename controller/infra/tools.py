@@ -12,6 +12,7 @@ INSTALL_HINTS = {
     "mvn": "install Maven (apt-get install maven) or set SOAK_MAVEN_BIN",
     "go": "install Go (https://go.dev/doc/install) or set SOAK_GO_BIN",
     "prometheus": "install it (apt-get install prometheus) or set SOAK_PROMETHEUS_BIN",
+    "prometheus-alertmanager": "install it (apt-get install prometheus-alertmanager) or set SOAK_ALERTMANAGER_BIN",
 }
 
 

@@ -16,6 +16,8 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from agents.core.histogram import LatencyHistogram, cumulative_buckets
+from controller.analysis.alerts import KINDS as ALERT_KINDS
+from workloads.faults import PARAMS as FAULT_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +40,26 @@ COUNTERS = (
     ("iceberg_commits", "soak_iceberg_commits_total", "Iceberg commits by the verifiers"),
     ("fenced", "soak_verifier_fenced_total", "Verifier batches dropped because another owner moved on"),
     ("consumer_restarts", "soak_consumer_restarts_total", "Kafka consumers recreated after a fatal error"),
+    ("client_replacements", "soak_producer_client_replacements_total",
+     "Kafka producers recreated after they forgot every broker"),
     ("cycles", "soak_query_cycles_total", "Query agent cycles"),
     ("errors_total", "soak_query_errors_total", "Failed queries"),
     ("runs", "soak_maintenance_runs_total", "Table maintenance runs"),
 )
 ANOMALIES = ("duplicate", "reordered", "corrupt", "gap_records")
+# The control loop's guarded steps (controller/control/loop.py): exported at zero too, so a
+# dashboard's rate() over them has a series before the first failure.
+CONTROL_STEPS = ("store", "state", "prepare", "reconcile", "register", "faults", "sample", "lag", "analysis", "end",
+                 "flush", "progress", "close")
+
+
+VERDICT_LEVELS = {"PASS": 0, "WARN": 1, "FAIL": 2}
 
 
 @dataclass
 class MetricsView:
     workload: str = ""
+    run_id: str = ""
     state: str = "pending"
     elapsed_s: float = 0.0
     duration_s: float = 0.0
@@ -63,7 +75,10 @@ class MetricsView:
     tick_seconds: float = 0.0
     faults_injected: dict[str, int] = field(default_factory=dict)
     faults_active: int = 0
-    alerts_total: int = 0
+    fault_recovery_s: dict[str, float] = field(default_factory=dict)  # kind -> the latest recovery time
+    alerts_total: dict[str, int] = field(default_factory=dict)  # alert kind -> alerts opened in the run
+    alerts_active: dict[str, int] = field(default_factory=dict)  # alert kind -> open now
+    last_window_verdict: str | None = None  # PASS / WARN / FAIL of the newest closed report window
 
 
 def families(view: MetricsView) -> list:
@@ -75,6 +90,13 @@ def families(view: MetricsView) -> list:
         g.add_metric([w] + (label_values or []), value)
         out.append(g)
 
+    # One series per controller: the run id is what dashboards pick a run by.
+    info = GaugeMetricFamily("soak_run_info", "The run this controller runs (value 1)", labels=["workload", "run_id"])
+    info.add_metric([w, view.run_id], 1.0)
+    out.append(info)
+    if view.last_window_verdict in VERDICT_LEVELS:
+        gauge("soak_report_verdict_level", "Verdict of the newest closed report window: 0 PASS, 1 WARN, 2 FAIL",
+              VERDICT_LEVELS[view.last_window_verdict])
     states = GaugeMetricFamily("soak_run_state", "1 for the run's current state", labels=["workload", "state"])
     for state in ("pending", "running", "draining", "finished", "stopped", "failed"):
         states.add_metric([w, state], 1.0 if state == view.state else 0.0)
@@ -112,15 +134,19 @@ def families(view: MetricsView) -> list:
         gauge("soak_table_freshness_seconds", "Now minus the newest event time in the table", view.freshness_s)
     rss = GaugeMetricFamily("soak_process_resident_memory_bytes", "RSS of agents and watched processes",
                             labels=["workload", "process", "kind"])
+    uss = GaugeMetricFamily("soak_process_unique_memory_bytes", "USS of agents and watched processes "
+                            "(measured less often than RSS)", labels=["workload", "process", "kind"])
     cpu = CounterMetricFamily("soak_process_cpu_seconds_total", "CPU time of agents and watched processes",
                               labels=["workload", "process", "kind"])
     for proc, sample in sorted(view.processes.items()):
         kind = view.agents.get(proc, {}).get("kind", "target")
         if "rss_bytes" in sample:
             rss.add_metric([w, proc, kind], sample["rss_bytes"])
+        if "uss_bytes" in sample:
+            uss.add_metric([w, proc, kind], sample["uss_bytes"])
         if "cpu_seconds" in sample:
             cpu.add_metric([w, proc, kind], sample["cpu_seconds"])
-    out += [rss, cpu]
+    out += [rss, uss, cpu]
     up = GaugeMetricFamily("soak_agent_up", "1 when the agent answers and its work runs",
                            labels=["workload", "kind", "agent_index"])
     restarts = CounterMetricFamily("soak_agent_restarts_total", "Agent restarts (new incarnations)",
@@ -131,18 +157,29 @@ def families(view: MetricsView) -> list:
     out += [up, restarts]
     errors = CounterMetricFamily("soak_controller_step_errors_total", "Control-loop step failures",
                                  labels=["workload", "step"])
-    for step, n in sorted(view.step_errors.items()):
-        errors.add_metric([w, step], n)
+    for step in sorted(set(CONTROL_STEPS) | set(view.step_errors)):
+        errors.add_metric([w, step], view.step_errors.get(step, 0))
     out.append(errors)
     gauge("soak_controller_tick_seconds", "Duration of the last control-loop tick", view.tick_seconds)
     faults = CounterMetricFamily("soak_faults_injected_total", "Faults injected", labels=["workload", "fault_kind"])
-    for kind, n in sorted(view.faults_injected.items()):
-        faults.add_metric([w, kind], n)
+    # Every kind of the catalog, zero included: the first injection of a kind is then a change
+    # of its series (a dashboard's changes() / increase() over it), not a series born at 1.
+    for kind in sorted(set(FAULT_KINDS) | set(view.faults_injected)):
+        faults.add_metric([w, kind], view.faults_injected.get(kind, 0))
     out.append(faults)
     gauge("soak_faults_active", "Faults in place now", view.faults_active)
-    alerts = CounterMetricFamily("soak_alerts_total", "Alerts raised", labels=["workload"])
-    alerts.add_metric([w], view.alerts_total)
-    out.append(alerts)
+    recovery = GaugeMetricFamily("soak_fault_recovery_seconds", "Heal to recovery, the latest fault of each kind",
+                                 labels=["workload", "fault_kind"])
+    for kind, seconds in sorted(view.fault_recovery_s.items()):
+        recovery.add_metric([w, kind], seconds)
+    out.append(recovery)
+    alerts = CounterMetricFamily("soak_alerts_total", "Alerts raised (leaks, regressions, faults not recovered)",
+                                 labels=["workload", "kind"])
+    active = GaugeMetricFamily("soak_alerts_active", "Alerts open now", labels=["workload", "kind"])
+    for kind in ALERT_KINDS:  # every kind, zero included: a rate() over it needs the series to exist
+        alerts.add_metric([w, kind], view.alerts_total.get(kind, 0))
+        active.add_metric([w, kind], view.alerts_active.get(kind, 0))
+    out += [alerts, active]
     return out
 
 

@@ -12,6 +12,7 @@ import re
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.lakehouse.catalog import TableRef
+from controller.faults.environment import FaultEnvironment, resolve
 from controller.settings import SoakSettings
 from workloads.model import Workload
 
@@ -35,11 +36,17 @@ class RunSpec(BaseModel):
     agent_call_timeout_s: float = Field(gt=0)
     restart_backoff_s: float = Field(gt=0)
     restart_backoff_max_s: float = Field(gt=0)
+    client_bootstrap: str | None = None  # what agents bootstrap on (through Toxiproxy); None: `bootstrap`
+    faults_env: FaultEnvironment = FaultEnvironment()
+    alertmanager_url: str | None = None  # alerts are pushed there too
+    grafana_url: str | None = None  # fault annotations are pushed there
 
     @classmethod
     def build(cls, run_id: str, workload: Workload, hours: float, settings: SoakSettings,
               report_interval_s: float | None = None) -> "RunSpec":
-        return cls(run_id=run_id, workload=workload, hours=hours,
+        faults_env, client_bootstrap = resolve(settings, workload.faults)
+        return cls(faults_env=faults_env, client_bootstrap=client_bootstrap,
+                   run_id=run_id, workload=workload, hours=hours,
                    report_interval_s=report_interval_s or workload.report_interval_s,
                    bootstrap=settings.effective_bootstrap_servers, database_url=settings.effective_database_url,
                    catalog_uri=settings.effective_catalog_uri, warehouse=settings.effective_warehouse,
@@ -47,7 +54,13 @@ class RunSpec(BaseModel):
                    sample_interval_s=settings.sample_interval_s, flush_interval_s=settings.flush_interval_s,
                    drain_timeout_s=settings.drain_timeout_s, agent_call_timeout_s=settings.agent_call_timeout_s,
                    restart_backoff_s=settings.restart_backoff_s,
-                   restart_backoff_max_s=settings.restart_backoff_max_s)
+                   restart_backoff_max_s=settings.restart_backoff_max_s,
+                   alertmanager_url=settings.effective_alertmanager_url,
+                   grafana_url=settings.grafana_url.rstrip("/") if settings.grafana_url else None)
+
+    @property
+    def agent_bootstrap(self) -> str:
+        return self.client_bootstrap or self.bootstrap
 
     @property
     def duration_s(self) -> float:

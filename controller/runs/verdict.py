@@ -33,6 +33,10 @@ class Evidence:
     max_lag: int = 0
     max_freshness_s: float | None = None
     restarts: int = 0
+    fault_restarts: int = 0  # restarts the injected faults caused (agent kills): expected, not a warning
+    faults_not_recovered: tuple[str, ...] = ()  # one line per fault the run did not recover from
+    faults_not_healed: tuple[str, ...] = ()  # one line per fault still in place when the run ended
+    alerts: tuple[str, ...] = ()  # what the leak and regression detectors found
     stopped_early: bool = False
     elapsed_s: float = 0.0
     planned_s: float = 0.0
@@ -83,8 +87,16 @@ def judge(e: Evidence, slo: SLOSpec) -> Verdict:
         ratio = e.acked / e.intended
         if ratio < slo.min_throughput_ratio:
             add(WARN, f"acknowledged {ratio:.1%} of the intended records (SLO {slo.min_throughput_ratio:.0%})")
-    if e.restarts:
-        add(WARN, f"{e.restarts} agent restarts")
+    unexpected = e.restarts - e.fault_restarts
+    if unexpected > 0:
+        caused = f" ({e.fault_restarts} more caused by injected faults)" if e.fault_restarts else ""
+        add(WARN, f"{unexpected} agent restarts{caused}")
+    for line in e.faults_not_recovered:
+        add(WARN, f"not recovered: {line}")
+    for line in e.faults_not_healed:
+        add(FAIL, f"fault still in place at the final check: {line}")
+    for line in e.alerts:
+        add(WARN, f"alert: {line}")
     if e.stopped_early:
         add(WARN, f"stopped early, after {e.elapsed_s / 60:.1f} of {e.planned_s / 60:.1f} minutes")
 

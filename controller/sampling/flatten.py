@@ -7,7 +7,7 @@ histograms travel in their sparse form and are merged, never averaged.
 from __future__ import annotations
 
 COUNTERS: dict[str, tuple[str, ...]] = {
-    "producer": ("sent", "acked", "failed", "bytes_sent", "buffer_full_waits", "intended"),
+    "producer": ("sent", "acked", "failed", "bytes_sent", "buffer_full_waits", "intended", "client_replacements"),
     "consumer": ("consumed", "bytes_consumed", "committed_records", "foreign", "fenced", "commit_errors",
                  "rebalances", "consumer_restarts", "iceberg_commits", "iceberg_conflicts",
                  "verdicts.in_order", "verdicts.gaps", "verdicts.gap_records", "verdicts.duplicate",

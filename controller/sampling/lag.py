@@ -7,6 +7,8 @@ records, so this lag is "records not yet in the table": the end phase drains it 
 
 from __future__ import annotations
 
+import contextlib
+
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
@@ -21,14 +23,17 @@ def partition_lag(newest: dict[int, int], committed: dict[int, int], oldest: dic
 
 class KafkaLag:
     def __init__(self, bootstrap: str, group_id: str, topic: str, timeout_s: float = 10.0):
-        self.group_id, self.topic, self.timeout_s = group_id, topic, timeout_s
-        self.admin = AdminClient({"bootstrap.servers": bootstrap, "logger": librdkafka_log})
+        self.bootstrap, self.group_id, self.topic, self.timeout_s = bootstrap, group_id, topic, timeout_s
+        self._partitions: list[int] | None = None
+        self._connect()
+
+    def _connect(self) -> None:
+        self.admin = AdminClient({"bootstrap.servers": self.bootstrap, "logger": librdkafka_log})
         # Committed offsets through a consumer of the group that never subscribes (so it
         # never joins): AdminClient.list_consumer_group_offsets crashes the process in
         # librdkafka when the coordinator moves (confluentinc/librdkafka#5040).
-        self.reader = Consumer({"bootstrap.servers": bootstrap, "group.id": group_id, "enable.auto.commit": False,
-                                "logger": librdkafka_log})
-        self._partitions: list[int] | None = None
+        self.reader = Consumer({"bootstrap.servers": self.bootstrap, "group.id": self.group_id,
+                                "enable.auto.commit": False, "logger": librdkafka_log})
 
     def partitions(self) -> list[int]:
         if self._partitions is None:
@@ -53,4 +58,13 @@ class KafkaLag:
         self.reader.close()
 
     def lag(self) -> dict[int, int]:
-        return partition_lag(self._offsets(OffsetSpec.latest()), self.committed(), self._offsets(OffsetSpec.earliest()))
+        try:
+            return partition_lag(self._offsets(OffsetSpec.latest()), self.committed(),
+                                 self._offsets(OffsetSpec.earliest()))
+        except Exception:
+            # New clients for the next sample: a client that asked for metadata while the
+            # broker shut down may have forgotten every broker (agents/kafka/broker_watch.py).
+            with contextlib.suppress(Exception):
+                self.close()
+            self._connect()
+            raise

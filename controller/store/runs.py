@@ -20,6 +20,10 @@ class RunNotFound(SoakError):
     pass
 
 
+class RunIdTaken(SoakError):
+    """Another run has this id (two started within the same second drew the same suffix)."""
+
+
 @dataclass(frozen=True)
 class Run:
     id: str
@@ -62,10 +66,13 @@ class RunStore:
                      report_interval_s=report_interval_s, state=RunState.PENDING.value, created_ns=now_ns,
                      updated_ns=now_ns, reasons_json="[]", spec_json=json.dumps(spec or {}),
                      progress_json="{}", checkpoint_json="{}")
-        with self.db.session() as s:
-            s.add(row)
-            s.flush()  # the run row first: events refer to it
-            s.add(EventRow(run_id=row.id, ts_ns=now_ns, kind="created", detail_json=json.dumps({"hours": hours})))
+        try:
+            with self.db.session() as s:
+                s.add(row)
+                s.flush()  # the run row first: events refer to it
+                s.add(EventRow(run_id=row.id, ts_ns=now_ns, kind="created", detail_json=json.dumps({"hours": hours})))
+        except IntegrityError as exc:
+            raise RunIdTaken(f"a run {row.id} exists already") from exc
         return _to_run(row)
 
     def get(self, run_id: str) -> Run:

@@ -133,6 +133,15 @@ class SampleFiles:
                 stale.unlink(missing_ok=True)
         return done
 
+    def series(self) -> list[str]:
+        """The names of the series the run has samples of."""
+        files = [str(f) for f in self.files()]
+        if not files:
+            return []
+        rows = duckdb.connect().execute("SELECT DISTINCT series FROM read_parquet($files) ORDER BY 1",
+                                        {"files": files}).fetchall()
+        return [r[0] for r in rows]
+
     def query(self, series: str, from_ns: int | None = None, to_ns: int | None = None, step_s: float = 60.0,
               agent_id: str | None = None) -> list[Point]:
         """Downsampled points of one series: per step and agent, min/max/avg/last."""

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,8 @@ from controller.settings import SoakSettings
 from tests.integration.system_packages import ensure_debian_package
 
 PORT_SETTINGS = ("kafka_port", "kafka_controller_port", "kafka_proxied_port", "toxiproxy_api_port",
-                 "toxiproxy_kafka_port", "prometheus_port", "metrics_port", "api_port", "ray_port")
+                 "toxiproxy_kafka_port", "prometheus_port", "metrics_port", "api_port", "ray_port",
+                 "alertmanager_port")
 
 
 def port_overrides() -> dict[str, int]:
@@ -121,6 +123,13 @@ def postgres():
     shutil.rmtree(workdir, ignore_errors=True)
 
 
+WORKLOADS = Path(__file__).parent / "workloads"
+# The default workload with the analysis time constants in seconds (compressed.yaml).
+COMPRESSED_SOAK = ["start", "--hours", "0.1", "--report-interval", "60s", "--workload", str(WORKLOADS / "compressed.yaml"),
+                   "--fault-every", "30s", "--fault-warm-up", "15s"]
+LEAKY_SOAK = ["start", "--hours", "0.1", "--workload", str(WORKLOADS / "leaky.yaml")]
+
+
 @dataclass
 class BackgroundSoak:
     process: subprocess.Popen
@@ -128,27 +137,77 @@ class BackgroundSoak:
     env: dict
     stdout: object
     stderr: object
+    grafana: object = None  # a GrafanaStub receiving the run's fault annotations
 
     def wait(self, timeout_s: float) -> subprocess.CompletedProcess:
         code = self.process.wait(timeout=timeout_s)
         return subprocess.CompletedProcess(self.process.args, code, self.stdout.read_text(), self.stderr.read_text())
 
 
-@pytest.fixture(scope="session")
-def background_soak(tmp_path_factory):
-    """The main job as a user runs it, `soak start --hours 0.05` on the embedded defaults in
-    a fresh data directory (only the ports moved), started with the controller tests so its
-    minutes overlap the rest of the suite; test_cli_soak (run last) reads the outcome."""
-    from tests.integration.cli_helpers import run_soak
-
-    root = tmp_path_factory.mktemp("background-soak")
-    env = cli_env(root / "fresh", prometheus_enabled="false", **port_overrides())
+def _start_in_background(root, args: list[str], env: dict) -> BackgroundSoak:
     out, err = root / "stdout.txt", root / "stderr.txt"
     with open(out, "w") as stdout, open(err, "w") as stderr:
-        process = subprocess.Popen(SOAK_CLI + ["start", "--hours", "0.05"], env=env, stdout=stdout, stderr=stderr,
-                                   stdin=subprocess.DEVNULL)
-    yield BackgroundSoak(process, root / "fresh", env, out, err)
-    if process.poll() is None:
-        process.terminate()
-        process.wait(timeout=120)
+        process = subprocess.Popen(SOAK_CLI + args, env=env, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+    return BackgroundSoak(process, Path(env["SOAK_DATA_DIR"]), env, out, err)
+
+
+def _end(soak: BackgroundSoak) -> None:
+    if soak.process.poll() is None:
+        soak.process.terminate()
+        soak.process.wait(timeout=120)
+
+
+@pytest.fixture(scope="session")
+def background_soak(tmp_path_factory):
+    """The main job as a user runs it, compressed: `soak start --hours 0.1 --report-interval 60s
+    --fault-every 30s` on the default workload (with the analysis time constants in seconds)
+    in a fresh data directory (only the ports moved), so the whole fault catalog of one
+    machine comes once. Started with the CLI tests (after the fault tests) so its minutes
+    overlap the rest of the suite; test_cli_soak (run last) reads the outcome."""
+    from tests.integration.cli_helpers import run_soak
+
+    from tests.grafana_stub import GrafanaStub
+
+    root = tmp_path_factory.mktemp("background-soak")
+    # With Prometheus, as a user with it installed has it: the dashboards' queries are
+    # evaluated against what it scraped of this run. And a Grafana (the stub of its API)
+    # that the controller annotates with every fault's start and heal.
+    grafana = GrafanaStub(token="glsa_" + "g" * 32)
+    env = cli_env(root / "fresh", prometheus_enabled="true", grafana_url=grafana.url, grafana_token=grafana.token,
+                  **port_overrides())
+    soak = _start_in_background(root, COMPRESSED_SOAK, env)
+    soak.grafana = grafana
+    yield soak
+    _end(soak)
+    grafana.close()
     run_soak(["infra", "down"], env)
+
+
+@pytest.fixture(scope="session")
+def background_leaky_soak(tmp_path_factory, local_stack, ray_cluster):
+    """A six-minute run whose producer leaks on purpose, on the session's broker and Ray
+    cluster (as on a staging cluster: --bootstrap-servers, --ray-address). It starts when
+    test_cli_analysis (run last) asks for it, not alongside the rest of the suite: two
+    background runs at once starved a Ray head start in the infra test.
+    Samples reach the store every 10 s (the detectors read them there)."""
+    root = tmp_path_factory.mktemp("leaky-soak")
+    env = cli_env(root / "data", prometheus_enabled="false", flush_interval_s=10, **port_overrides())
+    soak = _start_in_background(root, LEAKY_SOAK + ["--bootstrap-servers", local_stack.kafka.bootstrap,
+                                                    "--ray-address", ray_cluster.address], env)
+    yield soak
+    _end(soak)
+
+
+@pytest.fixture(scope="session")
+def fault_stack(tmp_path_factory):
+    """A second local stack (broker and Toxiproxy) whose broker tests kill and restart. The
+    session broker stays up for everything else, the long steady pipeline of the memory test
+    included: a restart under it is a backlog its verifier must catch up, not a steady state."""
+    from controller.infra.stack import LocalStack
+    from controller.settings import SoakSettings
+
+    settings = SoakSettings(data_dir=tmp_path_factory.mktemp("fault-stack"), **port_overrides())
+    stack = LocalStack(settings, report=lambda msg: print(f"[fault stack] {msg}"))
+    stack.up(prometheus=False, toxiproxy=True)
+    yield stack
+    stack.down()

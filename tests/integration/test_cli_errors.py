@@ -5,9 +5,18 @@ from __future__ import annotations
 import socket
 
 import psutil
+import pytest
 
 from tests.integration.cli_helpers import run_soak, the_error_line
 from tests.integration.conftest import port_overrides
+
+
+@pytest.fixture(scope="module", autouse=True)
+def soak_in_background(background_soak):
+    """The suite's compressed `soak start` (with its faults) begins here, after the agent,
+    controller and fault tests whose timing it would disturb, and runs alongside the rest;
+    test_cli_soak reads its outcome at the very end."""
+    return background_soak
 
 
 def test_broker_port_already_taken(tmp_path, soak_env):
@@ -74,3 +83,15 @@ def test_a_bad_workload_file_is_refused_before_anything_starts(tmp_path, soak_en
     assert result.returncode == 2
     assert "producers.spec.rate.per_second" in line and "-5" in line
     assert not (data / "infra").exists()  # no service was started, no run was created
+
+
+def test_a_bad_fault_request_names_the_kind_or_the_parameter(tmp_path, soak_env):
+    env = soak_env(tmp_path / "data", **port_overrides())
+    line = the_error_line(run_soak(["faults", "inject", "agent_kil"], env))
+    assert "unknown fault kind 'agent_kil'" in line and "docs/faults.md" in line
+    line = the_error_line(run_soak(["faults", "inject", "agent_pause", "-p", "duration"], env))
+    assert "--param 'duration' is not KEY=VALUE" in line
+    line = the_error_line(run_soak(["faults", "inject", "cpu_pressure", "-p", "workers=0"], env))
+    assert "fault cpu_pressure" in line and "greater than or equal to 1" in line
+    line = the_error_line(run_soak(["faults", "inject", "agent_kill"], env))
+    assert "there are no runs in the store yet" in line

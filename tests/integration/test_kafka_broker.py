@@ -17,15 +17,18 @@ def test_produce_acks_all_and_consume_back(bootstrap):
     assert sorted(keys) == list(range(RECORDS))
 
 
-def test_records_survive_a_broker_restart(local_stack, bootstrap):
+def test_records_survive_a_broker_restart(fault_stack):
+    # The breakable broker: the session's serves the long steady pipeline meanwhile.
+    kafka = fault_stack.kafka
+    bootstrap = kafka.bootstrap
     topic = create_topic(bootstrap)
     acked, _ = produce(bootstrap, topic, RECORDS)
     assert acked == RECORDS
-    pid_before = local_stack.kafka.status().pid
+    pid_before = kafka.status().pid
 
-    assert local_stack.kafka.stop() is True
-    assert local_stack.kafka.status().state == "stopped"
-    status = local_stack.kafka.start()
+    assert kafka.stop() is True
+    assert kafka.status().state == "stopped"
+    status = kafka.start()
 
     assert status.state == "ready" and status.pid != pid_before
     keys = consume_keys(bootstrap, topic, RECORDS)

@@ -45,3 +45,18 @@ def test_names_units_and_labels():
             assert line.split()[2].startswith("soak_")
     assert all(name.startswith("soak_") for name in {line.split()[2] for line in text.splitlines()
                                                       if line.startswith("# TYPE")})
+
+
+def test_the_run_its_last_window_verdict_and_uss():
+    samples, _ = scrape(MetricsView(workload="default", run_id="run-1", last_window_verdict="WARN",
+                                    processes={"producer-0": {"rss_bytes": 1e8, "uss_bytes": 8e7},
+                                               "query-0": {"rss_bytes": 2e8}},
+                                    agents={"producer-0": {"kind": "producer", "index": "0", "up": True,
+                                                           "restarts": 0}}))
+    w = ("workload", "default")
+    assert samples["soak_run_info" + str([("run_id", "run-1"), w])] == 1
+    assert samples["soak_report_verdict_level" + str([w])] == 1
+    assert samples["soak_process_unique_memory_bytes" + str([("kind", "producer"), ("process", "producer-0"), w])] == 8e7
+    assert not any(k.startswith("soak_process_unique_memory_bytes") and "query-0" in k for k in samples)
+    before_any_window, _ = scrape(MetricsView(workload="default", run_id="run-1"))
+    assert not any(k.startswith("soak_report_verdict_level") for k in before_any_window)

@@ -1,6 +1,7 @@
 """Pid-file tracking with a real short-lived process (no service involved)."""
 
 import json
+import os
 import sys
 
 import psutil
@@ -60,3 +61,12 @@ def test_wait_until_uses_the_given_clock():
                       sleep=lambda d: now.__setitem__(0, now[0] + d)) is False
     assert now[0] == 5.0
     assert wait_until(lambda: False, 5, abort=lambda: True, sleep=lambda d: None) is False
+
+
+def test_a_detached_process_is_nobodys_child_and_is_stopped_by_its_pid_file(tmp_path):
+    managed = ManagedProcess("sleeper", tmp_path, detached=True)
+    rec = managed.start(["sleep", "60"], tmp_path / "sleeper.log")
+    proc = psutil.Process(rec.pid)
+    assert proc.ppid() != os.getpid() and proc.name() == "sleep"
+    assert managed.process() is not None
+    assert managed.stop(timeout_s=5) and managed.process() is None

@@ -41,8 +41,24 @@ def test_relative_data_dir_is_made_absolute(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("field,value", [("kafka_port", 0), ("kafka_port", 70000),
                                          ("kafka_heap", "lots"), ("kafka_ready_timeout_s", 0),
+                                         ("alertmanager_port", 0), ("alertmanager_port", 70000),
+                                         ("alertmanager_url", "alertmanager:9093"),
                                          ("no_such_setting", 1)])
 def test_bad_values_are_refused(field, value):
     with pytest.raises(ValidationError) as info:
         SoakSettings(**{field: value})
     assert field in str(info.value)
+
+
+def test_alerts_are_pushed_only_when_an_alertmanager_is_known(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    s = SoakSettings()
+    assert s.effective_alertmanager_url is None and not s.alertmanager_enabled
+    # Not 9093 by default: that is the local broker's controller port.
+    assert s.alertmanager_port == 9095 != s.kafka_controller_port
+    assert SoakSettings(alertmanager_enabled=True).effective_alertmanager_url == "http://127.0.0.1:9095"
+    assert SoakSettings(alertmanager_enabled=True, alertmanager_port=19095).effective_alertmanager_url == \
+        "http://127.0.0.1:19095"
+    monkeypatch.setenv("SOAK_ALERTMANAGER_URL", "https://alerts.staging:9093/")
+    explicit = SoakSettings(alertmanager_enabled=True)
+    assert explicit.effective_alertmanager_url == "https://alerts.staging:9093"

@@ -14,13 +14,6 @@ from tests.integration.conftest import port_overrides
 from workloads.model import Workload
 
 
-@pytest.fixture(scope="session", autouse=True)
-def soak_in_background(background_soak):
-    """The suite's compressed `soak start` begins with these tests (after the agent tests,
-    whose timing it would disturb) and runs alongside the rest."""
-    return background_soak
-
-
 def small_workload(broker_config: str, **overrides) -> Workload:
     """Light enough for two cores shared with the rest of the suite."""
     raw = {"name": "small", "topic": {"partitions": 3},
