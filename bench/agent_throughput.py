@@ -15,7 +15,6 @@ import argparse
 import json
 import re
 import statistics
-import tempfile
 import uuid
 from pathlib import Path
 
