@@ -36,6 +36,7 @@ from controller.runs.spec import RunSpec
 from controller.runs.states import RunState
 from controller.sampling.flatten import counters, gauges, process_series
 from controller.sampling.lag import KafkaLag
+from controller.sampling.lag_poller import LagPoller
 from controller.sampling.totals import RunTotals
 from controller.store.faults import FaultStore
 from controller.store.runs import RunStore
@@ -55,6 +56,7 @@ class Controller:
         self.samples = SampleFiles(Path(spec.samples_dir), spec.run_id)
         self.buffer = SampleBuffer()
         self.lag_source = KafkaLag(spec.bootstrap, spec.group_id, spec.topic)
+        self.lag_poller = LagPoller(self.lag_source.lag, spec.sample_interval_s, clock.wall_ns)
         self.backoff = RestartBackoff(spec.restart_backoff_s, spec.restart_backoff_max_s)
         self.step_errors: Counter[str] = Counter()
         self._last_error: dict[str, str] = {}
@@ -120,6 +122,7 @@ class Controller:
                 break
             stop.wait(max(0.0, self.spec.sample_interval_s - self.tick_seconds))
         self._guard("flush", self.flush)
+        self._guard("close", self.lag_poller.stop)
         self._guard("close", self.lag_source.close)
         return self.state
 
@@ -348,8 +351,11 @@ class Controller:
                 self.ledgers[(ledger["producer_id"], int(ledger["incarnation"]))] = ledger
 
     def sample_lag(self) -> None:
-        self.lag = self.lag_source.lag()
-        self.lag_wall_ns = self.clock.wall_ns()
+        self.lag_poller.start()  # idempotent: reads from the first tick that samples on
+        reading = self.lag_poller.take()
+        if reading is None:
+            return
+        self.lag, self.lag_wall_ns = reading
         total = sum(self.lag.values())
         for p, value in self.lag.items():
             self.buffer.add(self.lag_wall_ns, "lag_records", f"partition-{p}", value)
