@@ -1,4 +1,4 @@
-"""The main job as a user runs it, compressed: `soak start --hours 0.12 --report-interval 60s
+"""The main job as a user runs it, compressed: `soak start --hours 0.15 --report-interval 60s
 --fault-every 30s --fault-warm-up 15s` on the default workload (its analysis time constants
 in seconds) in a fresh data directory (only the ports moved off the defaults), nothing
 started by hand (the `background_soak` fixture starts it with the suite; its outcome is
@@ -35,7 +35,7 @@ def test_soak_start_runs_a_whole_compressed_soak_with_faults_to_a_verdict(backgr
     assert result.returncode in (0, 4), output  # PASS, or WARN on a loaded two-core machine
     assert "Traceback" not in output, output
     assert "ray: ready" in result.stderr and "kafka: ready" in result.stderr and "toxiproxy: ready" in result.stderr
-    assert " / 0:07:12 | " in result.stderr  # live progress: elapsed / total
+    assert " / 0:09:00 | " in result.stderr  # live progress: elapsed / total
     verdict_line = next(line for line in result.stdout.splitlines() if line.startswith("run ") and " finished: " in line)
     assert verdict_line.endswith(("PASS", "WARN")), verdict_line
 
@@ -47,14 +47,15 @@ def test_soak_start_runs_a_whole_compressed_soak_with_faults_to_a_verdict(backgr
     # Every acknowledged record in Iceberg exactly once, no false anomaly, through every fault.
     checked = next(e for e in store.events(run.id) if e["kind"] == "end:checked")["check"]
     assert checked["ok"] and checked["missing"] == checked["duplicates"] == checked["state_losses"] == 0, checked
-    assert checked["acked"] > 200_000  # 2 producers x 1,000/s for 7.2 min, minus the outages
+    assert checked["acked"] > 200_000  # 2 producers x 1,000/s for 9 min, minus the outages
     assert run.progress["anomalies"] == {"duplicate": 0, "reordered": 0, "corrupt": 0}, run.progress
 
     # A fault every 30 s from 15 s on: the whole catalog of one machine, each healed and each
     # with a recovery time (node_loss needs a second machine and a node start command). A fault
     # waits for a baseline of load and for the last recovery, so on a loaded two-core machine
-    # the plan slips: in one CI run load began at 53 s and the broker faults took 60-75 s from
-    # start to recovery, and the eighth kind would have started at about 363 s.
+    # the plan slips: in two CI runs load began at 53 and 74 s, the broker faults took 60-134 s
+    # from start to recovery, and the eighth kind was due after 360 s of a 360 s run, and
+    # started at 421 s of a 432 s one.
     faults = FaultStore(store.db).of_run(run.id)
     timeline = [(f["seq"], f["kind"], round((f["started_ns"] - run.started_ns) / 1e9, 1) if f["started_ns"] else None,
                  f["recovery_s"]) for f in faults]
