@@ -1,12 +1,14 @@
 """Throughput of one producer agent and one consumer-verifier, against Kafka's own tools.
 
-    python -m bench.agent_throughput [--records 300000] [--sizes 100 1024]
+    python -m bench.agent_throughput [--records 300000] [--sizes 100 1024] [--json FILE]
 
 Same broker, same machine, same run: for each record size, Kafka's ProducerPerformance
 (acks=all, idempotence on, no throttle) and the producer agent (open loop at `max`)
 alternate A/B/A/B; then ConsumerPerformance and the verifier read the same topic back,
-the verifier first without Iceberg (verification only), then with Iceberg ingestion at a
-1 s commit interval. Prints a Markdown table of records/s and ratios to the peer.
+the verifier without Iceberg (verification only), then with Iceberg ingestion at 1 s and
+10 s commit intervals. Prints a Markdown table: records/s, payload MiB/s, p99 ack
+latency, CPU seconds per million records (of the whole process, client threads and JVM
+included) and the ratios to the peers.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import argparse
 import json
 import re
 import statistics
+import time
 import uuid
 from pathlib import Path
 
 from agents.consumer import ConsumerVerifierAgent
+from agents.core.histogram import LatencyHistogram
 from agents.lakehouse.catalog import TableRef
 from agents.producer import ProducerAgent
 from bench.common import CpuMeter, bench_stack, kafka_tool
@@ -26,6 +30,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from workloads.specs import ConsumerSpec, PayloadSpec, ProducerSpec, RateSpec, SizeSpec
 
 PARTITIONS = 3
+COMMIT_INTERVALS_S = (1.0, 10.0)
 
 
 def new_topic(bootstrap: str) -> str:
@@ -35,53 +40,113 @@ def new_topic(bootstrap: str) -> str:
     return name
 
 
-def peer_produce(settings, bootstrap: str, topic: str, records: int, size: int) -> float:
-    out = kafka_tool(settings, "org.apache.kafka.tools.ProducerPerformance", [
-        "--topic", topic, "--num-records", str(records), "--record-size", str(size), "--throughput", "-1",
-        "--producer-props", f"bootstrap.servers={bootstrap}", "acks=all", "enable.idempotence=true",
-        "linger.ms=5"])
+def _measure(records: int, size: int, seconds: float, cpu_seconds: float, **extra) -> dict:
+    rps = records / seconds
+    return {"rps": rps, "mib_s": rps * size / 2**20, "cpu_s_per_m": cpu_seconds / records * 1e6, **extra}
+
+
+def peer_produce(settings, bootstrap: str, topic: str, records: int, size: int) -> dict:
+    with CpuMeter() as m:  # the JVM is a waited child: its CPU counts, start-up included
+        out = kafka_tool(settings, "org.apache.kafka.tools.ProducerPerformance", [
+            "--topic", topic, "--num-records", str(records), "--record-size", str(size), "--throughput", "-1",
+            "--producer-props", f"bootstrap.servers={bootstrap}", "acks=all", "enable.idempotence=true",
+            "linger.ms=5"])
     last = [line for line in out.splitlines() if "records sent" in line][-1]
-    return float(re.search(r"([\d.]+) records/sec", last).group(1))
+    rps = float(re.search(r"([\d.]+) records/sec", last).group(1))
+    p99 = float(re.search(r"([\d.]+) ms 99th", last).group(1))
+    return _measure(records, size, records / rps, m.cpu_seconds, p99_ack_ms=p99)
 
 
-def agent_produce(bootstrap: str, topic: str, records: int, size: int) -> tuple[float, float]:
+def agent_produce(bootstrap: str, topic: str, records: int, size: int) -> dict:
     spec = ProducerSpec(rate=RateSpec(profile="max"), max_records=records,
                         payload=PayloadSpec(mode="raw", size=SizeSpec(distribution="constant", mean=size)))
     agent = ProducerAgent("p-bench", "run-bench", topic, bootstrap, spec)
     with CpuMeter() as m:
         agent.start()
         agent.wait()
-    acked = agent.stats()["acked"]
-    assert acked == records, f"only {acked} of {records} acknowledged"
-    return records / m.seconds, m.cpu_seconds / records * 1e6
+    stats = agent.stats()
+    assert stats["acked"] == records, f"only {stats['acked']} of {records} acknowledged"
+    p99 = LatencyHistogram.from_json(stats["ack_latency"]).percentile(99) / 1000
+    return _measure(records, size, m.seconds, m.cpu_seconds, p99_ack_ms=p99)
 
 
-def peer_consume(settings, bootstrap: str, topic: str, records: int) -> float:
-    out = kafka_tool(settings, "org.apache.kafka.tools.ConsumerPerformance", [
-        "--bootstrap-server", bootstrap, "--topic", topic, "--messages", str(records), "--timeout", "60000"])
+def peer_consume(settings, bootstrap: str, topic: str, records: int, size: int) -> dict:
+    with CpuMeter() as m:
+        out = kafka_tool(settings, "org.apache.kafka.tools.ConsumerPerformance", [
+            "--bootstrap-server", bootstrap, "--topic", topic, "--messages", str(records), "--timeout", "60000"])
     header, values = [line for line in out.splitlines() if line.strip()][-2:]
     row = dict(zip([h.strip() for h in header.split(",")], [v.strip() for v in values.split(",")]))
     # nMsg.sec counts the join/rebalance wait too; fetch.nMsg.sec is the reading itself.
-    return float(row["fetch.nMsg.sec"])
+    rps = float(row["fetch.nMsg.sec"])
+    return _measure(records, size, records / rps, m.cpu_seconds)
 
 
-def agent_consume(bootstrap: str, topic: str, records: int, table: TableRef | None) -> float:
-    spec = ConsumerSpec(commit_interval_s=1.0, write_table=table is not None)
+def agent_consume(bootstrap: str, topic: str, records: int, size: int, table: TableRef | None,
+                  commit_interval_s: float = 1.0, kafka: dict | None = None) -> dict:
+    spec = ConsumerSpec(commit_interval_s=commit_interval_s, write_table=table is not None, kafka=kafka or {})
     agent = ConsumerVerifierAgent("c-bench", "run-bench", topic, bootstrap, f"g-{uuid.uuid4().hex[:6]}", table, spec)
-    agent.start()
-    import time
-
-    # Like fetch.nMsg.sec: timed from the first record read to the last one committed.
-    while agent.stats()["consumed"] == 0:
-        time.sleep(0.01)
-    t0 = time.monotonic()
     key = "committed_records" if table is not None else "consumed"
-    while agent.stats()[key] < records:
-        time.sleep(0.01)
-    elapsed = time.monotonic() - t0
-    stats = agent.stop()
-    assert stats["verdicts"]["in_order"] >= records
-    return records / elapsed
+    with CpuMeter() as cpu:  # its whole life, as the peer's CPU is the JVM's
+        agent.start()
+        # Like fetch.nMsg.sec: timed from the first record read to the last one committed.
+        while agent.stats()["consumed"] == 0:
+            time.sleep(0.01)
+        started = time.monotonic()
+        while agent.stats()[key] < records:
+            time.sleep(0.01)
+        seconds = time.monotonic() - started
+        stats = agent.stop()
+    assert stats["verdicts"]["in_order"] >= records, stats["verdicts"]
+    return _measure(records, size, seconds, cpu.cpu_seconds)
+
+
+def run(records: int, sizes: list[int], rounds: int = 2) -> list[dict]:
+    results = []
+    with bench_stack() as (settings, bootstrap, workdir):
+        for size in sizes:
+            peers, agents = [], []
+            topic = None
+            for _ in range(rounds):  # A/B/A/B
+                peers.append(peer_produce(settings, bootstrap, new_topic(bootstrap), records, size))
+                topic = new_topic(bootstrap)
+                agents.append(agent_produce(bootstrap, topic, records, size))
+            reads, verifies = [], []
+            for _ in range(rounds):  # the same topic, read A/B/A/B
+                reads.append(peer_consume(settings, bootstrap, topic, records, size))
+                verifies.append(agent_consume(bootstrap, topic, records, size, None))
+            ingest = {}
+            for interval in COMMIT_INTERVALS_S:
+                table = TableRef(f"sqlite:///{workdir / f'cat-{size}-{interval:g}.db'}",
+                                 (workdir / f"wh-{size}-{interval:g}").as_uri(), payload_mode="raw")
+                ingest[f"{interval:g}"] = agent_consume(bootstrap, topic, records, size, table, interval)
+            results.append({"record_bytes": size, "records": records,
+                            "producer_perf": _median(peers), "producer_agent": _median(agents),
+                            "consumer_perf": _median(reads), "verifier": _median(verifies),
+                            "verifier_iceberg": ingest})
+    return results
+
+
+def _median(measures: list[dict]) -> dict:
+    return {k: statistics.median(m[k] for m in measures) for k in measures[0]}
+
+
+def markdown(results: list[dict]) -> str:
+    lines = ["| record bytes | ProducerPerformance rec/s | producer agent rec/s | ratio | MiB/s (peer / agent) "
+             "| p99 ack ms (peer / agent) | CPU s per M records (peer / agent) |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        peer, agent = r["producer_perf"], r["producer_agent"]
+        lines.append(f"| {r['record_bytes']} | {peer['rps']:,.0f} | {agent['rps']:,.0f} | {agent['rps'] / peer['rps']:.2f} "
+                     f"| {peer['mib_s']:.1f} / {agent['mib_s']:.1f} | {peer['p99_ack_ms']:,.0f} / {agent['p99_ack_ms']:,.0f} "
+                     f"| {peer['cpu_s_per_m']:.1f} / {agent['cpu_s_per_m']:.1f} |")
+    lines += ["", "| record bytes | ConsumerPerformance rec/s | verifier rec/s | ratio | CPU s per M records "
+              "(peer / verifier) | verifier + Iceberg, 1 s commits, rec/s | 10 s commits, rec/s |",
+              "|---|---|---|---|---|---|---|"]
+    for r in results:
+        peer, agent, ice = r["consumer_perf"], r["verifier"], r["verifier_iceberg"]
+        lines.append(f"| {r['record_bytes']} | {peer['rps']:,.0f} | {agent['rps']:,.0f} | {agent['rps'] / peer['rps']:.2f} "
+                     f"| {peer['cpu_s_per_m']:.1f} / {agent['cpu_s_per_m']:.1f} | {ice['1']['rps']:,.0f} "
+                     f"| {ice['10']['rps']:,.0f} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -90,36 +155,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1024])
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    results = []
-    with bench_stack() as (settings, bootstrap, workdir):
-        for size in args.sizes:
-            peer_rates, agent_rates, cpu_us = [], [], []
-            agent_topic = None
-            for _ in range(2):  # A/B/A/B
-                peer_rates.append(peer_produce(settings, bootstrap, new_topic(bootstrap), args.records, size))
-                agent_topic = new_topic(bootstrap)
-                rate, cpu = agent_produce(bootstrap, agent_topic, args.records, size)
-                agent_rates.append(rate)
-                cpu_us.append(cpu)
-            peer_read = peer_consume(settings, bootstrap, agent_topic, args.records)
-            verify_only = agent_consume(bootstrap, agent_topic, args.records, None)
-            table = TableRef(f"sqlite:///{workdir / f'cat-{size}.db'}", (workdir / f"wh-{size}").as_uri(),
-                             payload_mode="raw")
-            ingest = agent_consume(bootstrap, agent_topic, args.records, table)
-            results.append({
-                "record_bytes": size, "records": args.records,
-                "producer_perf_rps": statistics.median(peer_rates), "producer_agent_rps": statistics.median(agent_rates),
-                "producer_agent_cpu_us_per_record": statistics.median(cpu_us),
-                "consumer_perf_rps": peer_read, "verifier_rps": verify_only, "verifier_iceberg_1s_rps": ingest,
-            })
-    print("| record bytes | ProducerPerformance rec/s | producer agent rec/s | ratio | agent CPU us/record "
-          "| ConsumerPerformance rec/s | verifier rec/s | ratio | verifier + Iceberg (1 s commits) rec/s |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r in results:
-        print(f"| {r['record_bytes']} | {r['producer_perf_rps']:,.0f} | {r['producer_agent_rps']:,.0f} "
-              f"| {r['producer_agent_rps'] / r['producer_perf_rps']:.2f} | {r['producer_agent_cpu_us_per_record']:.1f} "
-              f"| {r['consumer_perf_rps']:,.0f} | {r['verifier_rps']:,.0f} | {r['verifier_rps'] / r['consumer_perf_rps']:.2f} "
-              f"| {r['verifier_iceberg_1s_rps']:,.0f} |")
+    results = run(args.records, args.sizes)
+    print(markdown(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

@@ -82,12 +82,27 @@ class SequenceLedger:
         self.committed_counts = LedgerCounts()
         self._pending_counts = LedgerCounts()
 
-    def observe(self, key: StreamKey, seq: int, crc_ok: bool = True) -> Verdict:
+    def _state(self, key: StreamKey) -> StreamState:
         state = self._pending.get(key)
         if state is None:
             base = self._committed.get(key)
             state = base.copy() if base is not None else StreamState()
             self._pending[key] = state
+        return state
+
+    def observe_run(self, key: StreamKey, first: int, count: int) -> bool:
+        """`count` records with sequences first, first+1, ... and good CRCs, all at once: True
+        when they are in order (the stream expected `first`); False and nothing changed
+        otherwise (observe them one by one)."""
+        state = self._state(key)
+        if first != state.next:
+            return False
+        state.next = first + count
+        self._pending_counts.in_order += count
+        return True
+
+    def observe(self, key: StreamKey, seq: int, crc_ok: bool = True) -> Verdict:
+        state = self._state(key)
         counts = self._pending_counts
         if seq == state.next:
             state.next = seq + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.json as pa_json
 
@@ -50,6 +51,19 @@ class RowBatch:
         self.ingest_us.append(ingest_us)
         self.crc_ok.append(crc_ok)
         self.values.append(value)
+
+    def extend(self, producer_ids: list[str], incarnations, partitions, offsets: list[int], seqs, sent_us,
+               ingest_us: int, crc_ok, values: list[bytes]) -> None:
+        """Many records at once (array-likes of equal length, as `add` takes one)."""
+        self.producer_id.extend(producer_ids)
+        self.incarnation.extend(np.asarray(incarnations).tolist())
+        self.partition.extend(np.asarray(partitions).tolist())
+        self.offset.extend(offsets)
+        self.seq.extend(np.asarray(seqs).tolist())
+        self.sent_us.extend(np.asarray(sent_us).tolist())
+        self.ingest_us.extend([ingest_us] * len(values))
+        self.crc_ok.extend(np.asarray(crc_ok).tolist())
+        self.values.extend(values)
 
     def to_arrow(self) -> pa.Table:
         n = len(self)

@@ -1,0 +1,92 @@
+"""Where a consumer-verifier's time goes: a bare librdkafka consumer with the verifier's
+settings, the same reading each record's headers, then values, partitions and offsets
+too, then the verifier itself; with librdkafka's default 1 s fetch pause and with 100 ms.
+
+    python -m bench.verifier_cost [--records 300000] [--json FILE]
+
+Same broker, same topic (100-byte records written by the producer agent), same run; the
+peer is Kafka's ConsumerPerformance on that topic. Records/s from the first record read
+to the last, CPU seconds per million records of this process (librdkafka's threads
+included) over the same span.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+from confluent_kafka import Consumer
+
+from agents.kafka.clients import consumer_config
+from bench.agent_throughput import agent_consume, agent_produce, new_topic, peer_consume
+from bench.common import bench_stack
+
+BATCH = 5_000
+STEPS = ("consume only", "+ headers()", "+ value(), partition(), offset()")
+PAUSES_MS = (None, 100)  # None: the verifier's own settings (librdkafka's 1 s pause)
+
+
+def bare(bootstrap: str, topic: str, records: int, step: int, kafka: dict) -> dict:
+    conf = consumer_config(bootstrap, f"g-{uuid.uuid4().hex[:6]}", None, 10_000, kafka)
+    consumer = Consumer(conf)
+    consumer.subscribe([topic])
+    proc, n, started, cpu0 = psutil.Process(), 0, None, 0.0
+    while n < records:
+        msgs = consumer.consume(num_messages=BATCH, timeout=0.5)
+        if not msgs:
+            continue
+        if started is None:
+            started, cpu0 = time.monotonic(), sum(proc.cpu_times()[:2])
+        if step >= 1:
+            [m.headers() for m in msgs]
+        if step >= 2:
+            [(m.value(), m.partition(), m.offset()) for m in msgs]
+        n += len(msgs)
+    seconds, cpu = time.monotonic() - started, sum(proc.cpu_times()[:2]) - cpu0
+    consumer.close()
+    return {"rps": records / seconds, "cpu_us_per_record": cpu / records * 1e6}
+
+
+def run(records: int) -> dict:
+    with bench_stack() as (settings, bootstrap, _):
+        topic = new_topic(bootstrap)
+        agent_produce(bootstrap, topic, records, 100)
+        peer = peer_consume(settings, bootstrap, topic, records, 100)
+        rows = []
+        for pause in PAUSES_MS:
+            kafka = {} if pause is None else {"fetch.queue.backoff.ms": pause}
+            for step, name in enumerate(STEPS):
+                rows.append({"pause_ms": pause, "what": name, **bare(bootstrap, topic, records, step, kafka)})
+            verifier = agent_consume(bootstrap, topic, records, 100, None, kafka=kafka)
+            rows.append({"pause_ms": pause, "what": "verifier (no Iceberg)", "rps": verifier["rps"],
+                         "cpu_us_per_record": verifier["cpu_s_per_m"]})
+    return {"records": records, "consumer_perf_rps": peer["rps"], "rows": rows}
+
+
+def markdown(result: dict) -> str:
+    peer = result["consumer_perf_rps"]
+    lines = [f"ConsumerPerformance: {peer:,.0f} rec/s ({result['records']:,} records of 100 bytes)", "",
+             "| fetch pause | reading | rec/s | vs ConsumerPerformance | CPU us per record |", "|---|---|---|---|---|"]
+    for r in result["rows"]:
+        pause = "1 s (default)" if r["pause_ms"] is None else f"{r['pause_ms']} ms"
+        lines.append(f"| {pause} | {r['what']} | {r['rps']:,.0f} | {r['rps'] / peer:.2f} | {r['cpu_us_per_record']:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=300_000)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    result = run(args.records)
+    print(markdown(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
