@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import subprocess
 import time
 from pathlib import Path
@@ -19,14 +18,13 @@ from controller.infra.service import ComponentStatus
 from controller.infra.tools import require_program
 from controller.settings import SoakSettings
 
-_quiet = logging.getLogger("soak.kafka.probe")
-_quiet.addHandler(logging.NullHandler())
-_quiet.propagate = False
-
-
 def broker_ready(bootstrap: str, timeout_s: float = 3.0) -> bool:
     """A real AdminClient round trip: the cluster answers with a controller and a broker."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "logger": _quiet,
+    # Silenced by log_level, not by a Python logger: a logger callback runs Python on
+    # librdkafka's own threads, and a garbage collection there that frees an earlier probe's
+    # client aborts the process ("calling rd_kafka_destroy() from librdkafka owned thread is
+    # prohibited", seen once in `soak start` while the broker was starting).
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0,
                          "socket.connection.setup.timeout.ms": max(1000, int(timeout_s * 1000))})
     try:
         desc = admin.describe_cluster(request_timeout=timeout_s).result(timeout=timeout_s + 1)
