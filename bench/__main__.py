@@ -1,4 +1,4 @@
-"""Every benchmark in one go: `python -m bench all --quick` (a few minutes) or `--full`.
+"""Every benchmark in one go: `python -m bench all --quick` (about ten minutes) or `--full`.
 
     python -m bench all --quick [--out bench-results] [--only NAME ...]
     python -m bench list
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="action", required=True)
     every = sub.add_parser("all", help="run the benchmarks")
     size = every.add_mutually_exclusive_group(required=True)
-    size.add_argument("--quick", action="store_const", const="quick", dest="mode", help="a few minutes")
+    size.add_argument("--quick", action="store_const", const="quick", dest="mode", help="about ten minutes")
     size.add_argument("--full", action="store_const", const="full", dest="mode",
                       help="the figures of bench/README.md (hours)")
     every.add_argument("--out", type=Path, default=Path("bench-results"), help="where results.json/.md go")
