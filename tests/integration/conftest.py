@@ -162,8 +162,9 @@ def background_soak(tmp_path_factory):
     """The main job as a user runs it, compressed: `soak start --hours 0.15 --report-interval 60s
     --fault-every 30s` on the default workload (with the analysis time constants in seconds)
     in a fresh data directory (only the ports moved), so the whole fault catalog of one
-    machine comes once. Started with the CLI tests (after the fault tests) so its minutes
-    overlap the rest of the suite; test_cli_soak (run last) reads the outcome."""
+    machine comes once. The first test that uses it starts it, once every test that starts
+    services of its own is done (tests/conftest.py orders the suite); test_cli_soak (run
+    last) reads the outcome."""
     from tests.integration.cli_helpers import run_soak
 
     from tests.grafana_stub import GrafanaStub
@@ -184,11 +185,10 @@ def background_soak(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def background_leaky_soak(tmp_path_factory, local_stack, ray_cluster):
+def background_leaky_soak(tmp_path_factory, local_stack, ray_cluster, background_soak):
     """A six-minute run whose producer leaks on purpose, on the session's broker and Ray
-    cluster (as on a staging cluster: --bootstrap-servers, --ray-address). It starts when
-    test_cli_analysis (run last) asks for it, not alongside the rest of the suite: two
-    background runs at once starved a Ray head start in the infra test.
+    cluster (as on a staging cluster: --bootstrap-servers, --ray-address). It runs beside
+    the compressed soak, which starts first (`background_soak`), so their minutes overlap.
     Samples reach the store every 10 s (the detectors read them there)."""
     root = tmp_path_factory.mktemp("leaky-soak")
     env = cli_env(root / "data", prometheus_enabled="false", flush_interval_s=10, **port_overrides())

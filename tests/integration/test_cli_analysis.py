@@ -1,12 +1,10 @@
 """The detectors in real runs: a producer that leaks on purpose is named by a leak alert
 (the `background_leaky_soak` fixture runs it on the session's broker and Ray cluster,
-at the end of the suite), and `soak report` shows it."""
+beside the suite's compressed soak), and `soak report` shows it."""
 
 from __future__ import annotations
 
 import json
-
-import pytest
 
 from controller.analysis.alerts import LEAK
 from controller.store.analysis import AnalysisStore
@@ -15,7 +13,6 @@ from controller.store.runs import RunStore
 from tests.integration.cli_helpers import run_soak
 
 
-@pytest.mark.run_last
 def test_a_leaking_producer_raises_a_leak_alert_naming_it(background_leaky_soak):
     soak = background_leaky_soak
     result = soak.wait(timeout_s=900)

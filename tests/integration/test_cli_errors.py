@@ -13,9 +13,8 @@ from tests.integration.conftest import port_overrides
 
 @pytest.fixture(scope="module", autouse=True)
 def soak_in_background(background_soak):
-    """The suite's compressed `soak start` (with its faults) begins here, after the agent,
-    controller and fault tests whose timing it would disturb, and runs alongside the rest;
-    test_cli_soak reads its outcome at the very end."""
+    """The suite's compressed `soak start` (with its faults) runs beside these tests, which
+    stop at their first error and start little; test_cli_soak reads its outcome at the very end."""
     return background_soak
 
 

@@ -1,8 +1,9 @@
-"""A steady pipeline that runs for ten minutes in the background of the whole suite.
+"""A steady pipeline that runs for ten minutes in the background of the suite.
 
 Producer, verifier, table maintenance and a node agent run as Ray actors; the node agent
-samples their memory. The memory test (run last) reads the samples once ten minutes
-have passed, so the long run costs the suite little extra time.
+samples their memory. The memory test (after the other tests) reads the samples once ten
+minutes have passed and stops the pipeline, so the long run costs the suite little extra
+time and leaves the cores to the compressed soak that follows.
 
 The pipeline's agents run at a higher CPU priority than the suite. Starved by the suite's
 busiest tests, the verifier fell behind and caught up in bigger batches, and each catch-up
@@ -46,9 +47,12 @@ class SteadyPipeline:
     def stats(self, name: str) -> dict:
         return self.ray.get(self.actors[name].stats.remote(), timeout=30)
 
+    def stop_producer(self) -> None:
+        self.ray.kill(self.actors.pop("producer"), no_restart=True)
+
     def stop(self) -> None:
-        for actor in self.actors.values():
-            self.ray.kill(actor, no_restart=True)
+        while self.actors:
+            self.ray.kill(self.actors.popitem()[1], no_restart=True)
 
 
 def start_steady_pipeline(ray, bootstrap: str, broker_config: str, workdir, head_node_id: str) -> SteadyPipeline:
