@@ -19,6 +19,20 @@ STOPPED, DRAINED, DRAIN_TIMEOUT, CHECKED = ("end:producers_stopped", "end:draine
                                             "end:checked")
 
 
+def drain_outcome(stopped_ns: int, watched_from_ns: int, now_ns: int, lag_read_ns: int, lag_left: int,
+                  timeout_s: float) -> str | None:
+    """Pure: DRAINED once a lag read that began after the producers stopped is zero;
+    DRAIN_TIMEOUT once this controller has watched the drain for `timeout_s`. A resumed
+    controller gets the whole time again: while no controller ran, the verifiers may not
+    have run either, and counting that time had a resumed drain time out at once and
+    call records missing that were only not read yet."""
+    if lag_read_ns > stopped_ns and lag_left == 0:
+        return DRAINED
+    if (now_ns - max(stopped_ns, watched_from_ns)) / 1e9 > timeout_s:
+        return DRAIN_TIMEOUT
+    return None
+
+
 def fault_evidence(faults: list[dict]) -> dict:
     """What the verdict needs of the run's faults."""
     def line(f: dict) -> str:
@@ -35,6 +49,7 @@ class EndPhase:
         events = controller.store.events(controller.run_id)
         self.done: dict[str, dict] = {e["kind"]: e for e in events if e["kind"].startswith("end:")}
         self._settling_since: int | None = None
+        self._watched_from = controller.clock.wall_ns()  # this controller's start (later than the stop if resumed)
 
     @property
     def producers_stopped(self) -> bool:
@@ -93,11 +108,12 @@ class EndPhase:
 
     def _drain(self) -> None:
         c = self.c
-        since = self.done[STOPPED]["ts_ns"]
-        if c.lag_wall_ns > since and sum(c.lag.values()) == 0:
-            self._mark(DRAINED, seconds=(c.clock.wall_ns() - since) / 1e9)
-        elif (c.clock.wall_ns() - since) / 1e9 > c.spec.drain_timeout_s:
-            self._mark(DRAIN_TIMEOUT, lag_left=sum(c.lag.values()))
+        since, now, lag_left = self.done[STOPPED]["ts_ns"], c.clock.wall_ns(), sum(c.lag.values())
+        outcome = drain_outcome(since, self._watched_from, now, c.lag_wall_ns, lag_left, c.spec.drain_timeout_s)
+        if outcome == DRAINED:
+            self._mark(DRAINED, seconds=(now - since) / 1e9)
+        elif outcome == DRAIN_TIMEOUT:
+            self._mark(DRAIN_TIMEOUT, lag_left=lag_left)
 
     def _check_and_judge(self, run) -> None:
         c = self.c
