@@ -9,10 +9,21 @@ from __future__ import annotations
 
 import contextlib
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from agents.kafka.clients import librdkafka_log
+
+
+# The group's coordinator is loading or moving (a broker that just started, a restart): Kafka
+# says to retry, so there is no reading this time rather than a failure.
+COORDINATOR_NOT_READY = frozenset({KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+                                   KafkaError.COORDINATOR_NOT_AVAILABLE})
+
+
+def coordinator_not_ready(exc: BaseException) -> bool:
+    error = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    return isinstance(error, KafkaError) and error.code() in COORDINATOR_NOT_READY
 
 
 def partition_lag(newest: dict[int, int], committed: dict[int, int], oldest: dict[int, int]) -> dict[int, int]:
@@ -57,14 +68,20 @@ class KafkaLag:
     def close(self) -> None:
         self.reader.close()
 
-    def lag(self) -> dict[int, int]:
+    def lag(self) -> dict[int, int] | None:
+        """Lag per partition, or None while the group's coordinator is not ready."""
         try:
             return partition_lag(self._offsets(OffsetSpec.latest()), self.committed(),
                                  self._offsets(OffsetSpec.earliest()))
-        except Exception:
-            # New clients for the next sample: a client that asked for metadata while the
-            # broker shut down may have forgotten every broker (agents/kafka/broker_watch.py).
-            with contextlib.suppress(Exception):
-                self.close()
-            self._connect()
+        except Exception as exc:
+            if coordinator_not_ready(exc):
+                return None
+            self._reconnect()
             raise
+
+    def _reconnect(self) -> None:
+        # New clients for the next sample: a client that asked for metadata while the
+        # broker shut down may have forgotten every broker (agents/kafka/broker_watch.py).
+        with contextlib.suppress(Exception):
+            self.close()
+        self._connect()

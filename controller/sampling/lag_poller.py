@@ -14,7 +14,7 @@ from typing import Callable
 
 
 class LagPoller:
-    def __init__(self, read: Callable[[], dict[int, int]], interval_s: float, wall_ns: Callable[[], int]):
+    def __init__(self, read: Callable[[], dict[int, int] | None], interval_s: float, wall_ns: Callable[[], int]):
         self._read, self.interval_s, self._wall_ns = read, interval_s, wall_ns
         self._lock = threading.Lock()
         self._reading: tuple[dict[int, int], int] | None = None
@@ -42,6 +42,8 @@ class LagPoller:
         except Exception as exc:  # the loop reports it as a failed step
             with self._lock:
                 self._error = exc
+            return
+        if lag is None:  # nothing to read yet (and nothing wrong)
             return
         with self._lock:
             self._reading, self._error = (lag, stamp), None
