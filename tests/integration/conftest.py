@@ -124,7 +124,7 @@ def postgres():
 
 
 WORKLOADS = Path(__file__).parent / "workloads"
-# The default workload with its time constants in seconds (compressed.yaml).
+# The default workload with the analysis time constants in seconds (compressed.yaml).
 COMPRESSED_SOAK = ["start", "--hours", "0.15", "--report-interval", "60s", "--workload", str(WORKLOADS / "compressed.yaml"),
                    "--fault-every", "30s", "--fault-warm-up", "15s"]
 LEAKY_SOAK = ["start", "--hours", "0.1", "--workload", str(WORKLOADS / "leaky.yaml")]
@@ -160,7 +160,7 @@ def _end(soak: BackgroundSoak) -> None:
 @pytest.fixture(scope="session")
 def background_soak(tmp_path_factory):
     """The main job as a user runs it, compressed: `soak start --hours 0.15 --report-interval 60s
-    --fault-every 30s` on the default workload (with its time constants in seconds)
+    --fault-every 30s` on the default workload (with the analysis time constants in seconds)
     in a fresh data directory (only the ports moved), so the whole fault catalog of one
     machine comes once. The first test that uses it starts it, once every test that starts
     services of its own is done (tests/conftest.py orders the suite); test_cli_soak (run

@@ -92,13 +92,8 @@ def test_a_fault_still_in_place_is_shaded_to_the_window_end():
     assert fault_windows([{"kind": "agent_pause", "started_ns": 10 * S}], 0, 100 * S) == [(10.0, 100.0, "agent_pause")]
 
 
-def test_the_compressed_test_workload_is_the_default_but_for_its_time_constants():
+def test_the_compressed_test_workload_is_the_default_but_for_its_analysis_time_constants():
     compressed = load_workload("tests/integration/workloads/compressed.yaml")
     default = load_workload(None)
-    but = {"analysis": True, "table": {"maintenance"}}
-    assert compressed.model_dump(exclude=but) == default.model_dump(exclude=but)
+    assert compressed.model_dump(exclude={"analysis"}) == default.model_dump(exclude={"analysis"})
     assert compressed.analysis.memory.floor_s < default.analysis.memory.floor_s
-    upkeep, default_upkeep = compressed.table.maintenance, default.table.maintenance
-    assert upkeep.snapshot_max_age_s < default_upkeep.snapshot_max_age_s and upkeep.every_s < default_upkeep.every_s
-    assert (upkeep.min_snapshots, upkeep.compact_min_files) == (default_upkeep.min_snapshots,
-                                                                default_upkeep.compact_min_files)  # counts, not times
