@@ -16,15 +16,15 @@ from collections import Counter
 
 import numpy as np
 import sqlalchemy.exc
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from pyiceberg.exceptions import CommitFailedException
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
 
 from agents.base import Agent
 from agents.clock import Clock
-from agents.core.bulk_envelopes import decode_batch
-from agents.core.envelope import crc32c, decode
+from agents.core.bulk_envelopes import decode_headers, decode_keys
+from agents.core.envelope import crc32c, decode, run_tag
 from agents.core.histogram import LatencyHistogram
 from agents.core.sequence_ledger import SequenceLedger
 from agents.kafka.broker_watch import BrokerWatch, known_brokers
@@ -51,7 +51,7 @@ class ConsumerVerifierAgent(Agent):
                  table: TableRef | None, spec: ConsumerSpec | None = None, clock: Clock | None = None):
         super().__init__(agent_id, clock)
         self.run_id, self.topic, self.bootstrap, self.group_id = run_id, topic, bootstrap, group_id
-        self._run_id_bytes = run_id.encode()
+        self._run_id_bytes, self._run_tag = run_id.encode(), run_tag(run_id)
         self.spec = spec or ConsumerSpec()
         if self.spec.write_table and table is None:
             raise ValueError("a consumer-verifier that writes the table needs a TableRef")
@@ -202,31 +202,36 @@ class ConsumerVerifierAgent(Agent):
         if not messages:
             return
         records = messages
-        if any(msg.error() is not None for msg in messages):
+        if any(map(Message.error, messages)):
             records = [msg for msg in messages if not self._is_error(msg)]
             if not records:
                 return
         now_us = self.clock.wall_ns() // 1000
         # Columns first (one pass per accessor), then the whole batch at once.
-        parts = [msg.partition() for msg in records]
-        offsets = [msg.offset() for msg in records]
-        headers = [msg.headers() for msg in records]
-        values = [msg.value() or b"" for msg in records]
+        parts = list(map(Message.partition, records))
+        offsets = list(map(Message.offset, records))
+        values = list(map(Message.value, records))
+        if None in values:
+            values = [v or b"" for v in values]
         self._next.update({p: o + 1 for p, o in dict(zip(parts, offsets)).items()})  # offsets ascend per partition
         self.consumed += len(records)
         self.bytes_consumed += sum(map(len, values))
-        decoded = decode_batch(self._run_id_bytes, parts, headers, values)
-        if decoded is None:
-            self._process_one_by_one(parts, offsets, headers, values, now_us)
-            return
+        decoded = decode_keys(self._run_tag, parts, list(map(Message.key, records)), values)
+        if decoded is None:  # not all of this run's keys: the headers say what the records are
+            headers = list(map(Message.headers, records))
+            decoded = decode_headers(self._run_id_bytes, parts, headers, values)
+            if decoded is None:
+                self._process_one_by_one(parts, offsets, headers, values, now_us)
+                return
         seqs, crc_ok = decoded.seqs, decoded.crc_ok
         observe, observe_run = self.ledger.observe, self.ledger.observe_run
         for seg in decoded.segments:
             if not (seg.crc_ok and observe_run(seg.key, int(seqs[seg.start]), seg.stop - seg.start)):
                 for i in range(seg.start, seg.stop):
                     observe(seg.key, int(seqs[i]), bool(crc_ok[i]))
-        self.batch.extend(decoded.producer_ids, decoded.incarnations, decoded.partitions, offsets, seqs,
-                          decoded.sent_us, now_us, crc_ok, values)
+        if self.spec.write_table:  # verification alone keeps no rows
+            self.batch.extend(decoded.producer_codes, decoded.producer_names, decoded.incarnations,
+                              decoded.partitions, offsets, seqs, decoded.sent_us, now_us, crc_ok, values)
         with self._lock:
             self.e2e_latency.record_many(now_us - decoded.sent_us)
 
@@ -242,7 +247,8 @@ class ConsumerVerifierAgent(Agent):
     def _process_one_by_one(self, parts: list[int], offsets: list[int], headers: list, values: list[bytes],
                             now_us: int) -> None:
         """A batch with foreign records (another run's, not ours at all) or damaged envelopes."""
-        run_id, observe, add = self.run_id, self.ledger.observe, self.batch.add
+        run_id, observe = self.run_id, self.ledger.observe
+        add = self.batch.add if self.spec.write_table else lambda *row: None
         e2e = []
         for p, offset, hdrs, value in zip(parts, offsets, headers, values):
             env = decode(hdrs)
@@ -288,7 +294,7 @@ class ConsumerVerifierAgent(Agent):
         done_us = self.clock.wall_ns() // 1000
         with self._lock:
             self.commit_latency.record(int((self.clock.monotonic() - started) * 1e6))
-            self.ingest_latency.record_many(done_us - np.asarray(self.batch.sent_us, dtype=np.int64))
+            self.ingest_latency.record_many(done_us - self.batch.sent_us())
             self.committed_records += len(self.batch)
         self._finish_commit(moved)
         self._kafka_commit(consumer, moved)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from functools import partial
-
 import numpy as np
 from confluent_kafka import Producer
 
@@ -19,7 +17,8 @@ from agents.base import Agent
 from agents.clock import Clock
 from agents.core.ack_ledger import AckLedger
 from agents.core.anomalies import CORRUPT, DUPLICATE, REORDER, SKIP, plan_anomalies
-from agents.core.envelope import HeaderWriter, crc32c
+from agents.core.bulk_envelopes import key_seqs_and_sent_ns
+from agents.core.envelope import EnvelopeWriter, crc32c
 from agents.core.histogram import LatencyHistogram
 from agents.core.payloads import PayloadPool
 from agents.core.retainer import MemoryRetainer
@@ -46,10 +45,9 @@ class ProducerAgent(Agent):
         # sequences start again at 0, so its stream is verified on its own.
         self.incarnation = incarnation if incarnation is not None else self.clock.wall_ns() // 1000
         self.acks = AckLedger(agent_id, self.incarnation)
-        self.headers = HeaderWriter(run_id, agent_id, self.incarnation)
+        self.envelope = EnvelopeWriter(run_id, agent_id, self.incarnation)
         self.latency = LatencyHistogram()
-        self._latency_buffer: list[int] = []
-        self._acked_buffer: list[tuple[int, int]] = []
+        self._delivered: list = []  # delivery reports of acknowledged records, not yet in the ledger
         self._lock = threading.Lock()
         self.sent = 0
         self.bytes_sent = 0
@@ -65,31 +63,31 @@ class ProducerAgent(Agent):
         self.client_replacements = 0  # librdkafka clients replaced after they forgot every broker
 
     # -- delivery reports (called inside poll/flush on the agent's thread) ---------------------
-    def _on_delivery(self, seq: int, sent_ns: int, err, msg) -> None:
-        # Delivery reports carry no headers, so each record's callback is bound to its
-        # seq and due time.
+    def _on_delivery(self, err, msg) -> None:
+        # One callback for every record (a callback bound per record costs more than the
+        # rest of produce()); the record's key says its seq and due time.
         if err is None:
-            self._acked_buffer.append((msg.partition(), seq))
-            self._latency_buffer.append((self.clock.wall_ns() - sent_ns) // 1000)
+            self._delivered.append(msg)
         else:
             with self._lock:  # rare path; stats() copies these from another thread
-                self.acks.fail(msg.partition(), seq)
+                self.acks.fail()
                 self.failed += 1
                 self.errors[err.name()] += 1
 
     def _drain_reports(self) -> None:
         """Fold buffered delivery reports into the ledger and histogram, under the lock
-        that snapshots take, so a snapshot never sees a half-updated ledger."""
-        if not self._acked_buffer:
+        that snapshots take, so a snapshot never sees a half-updated ledger. The ack
+        latency runs from a record's due time to now: when the agent learns of the ack."""
+        if not self._delivered:
             return
-        acked, self._acked_buffer = self._acked_buffer, []
-        latencies, self._latency_buffer = self._latency_buffer, []
+        delivered, self._delivered = self._delivered, []
+        now_us = self.clock.wall_ns() // 1000
+        partitions = np.fromiter([m.partition() for m in delivered], np.int64, len(delivered))
+        seqs, sent_ns = key_seqs_and_sent_ns([m.key() for m in delivered])
         with self._lock:
-            ack = self.acks.ack
-            for partition, seq in acked:
-                ack(partition, seq)
-            self.acked += len(acked)
-            self.latency.record_many(np.asarray(latencies, dtype=np.int64))
+            self.acks.ack_many(partitions, seqs)
+            self.acked += len(delivered)
+            self.latency.record_many(now_us - sent_ns // 1000)
 
     def _on_stats(self, stats_json: str) -> None:
         self.broker_watch.observe(self.clock.monotonic(), known_brokers(stats_json))
@@ -97,6 +95,7 @@ class ProducerAgent(Agent):
     def _new_producer(self) -> Producer:
         conf = producer_config(self.bootstrap, self.spec.kafka)
         conf["stats_cb"] = self._on_stats
+        conf["on_delivery"] = self._on_delivery
         self.broker_watch.reset()
         return Producer(conf)
 
@@ -141,7 +140,8 @@ class ProducerAgent(Agent):
         t0, t0_wall = self.clock.monotonic(), self.clock.wall_ns()
         scheduled = 0  # records whose send slot has come (index into the open-loop schedule)
         produce, poll = producer.produce, producer.poll
-        topic, make_headers, on_delivery = self.topic, self.headers.headers, self._on_delivery
+        topic = self.topic
+        make_headers, make_key = self.envelope.headers, self.envelope.key
         lost = self.broker_watch.lost
 
         def replace_if_lost() -> None:
@@ -153,17 +153,18 @@ class ProducerAgent(Agent):
         def send(p: int, seq: int, due_ns: int, slot: int, value: bytes | None = None) -> None:
             i = slot % len(pool.payloads)
             payload = pool.payloads[i] if value is None else value
-            hdrs = make_headers(seq, due_ns, pool.crcs[i])
+            crc = pool.crcs[i]
+            hdrs, key = make_headers(seq, due_ns, crc), make_key(seq, due_ns, crc)
             while True:
                 try:
-                    produce(topic, payload, partition=p, headers=hdrs,
-                            on_delivery=partial(on_delivery, seq, due_ns))
+                    produce(topic, payload, key, partition=p, headers=hdrs)
                     break
                 except BufferError:
                     # librdkafka's queue is full: wait for acks. The record keeps its due
                     # time, so this wait is part of its latency.
                     self.buffer_full_waits += 1
                     poll(0.05)
+                    self._drain_reports()
                     if stop.is_set():
                         raise _Stopped
                     replace_if_lost()  # a full queue is also what a forgotten cluster looks like

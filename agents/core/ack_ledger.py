@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from agents.core.intervals import IntervalSet
 from agents.core.sequence_ledger import StreamKey
 
@@ -19,7 +21,22 @@ class AckLedger:
             acked = self._acked[partition] = IntervalSet()
         acked.add(seq)
 
-    def fail(self, partition: int, seq: int) -> None:
+    def ack_many(self, partitions: np.ndarray, seqs: np.ndarray) -> None:
+        """Many acknowledgements at once, in delivery order: each run of consecutive
+        sequences of one partition is one interval step."""
+        if len(seqs) == 0:
+            return
+        breaks = np.flatnonzero((partitions[1:] != partitions[:-1]) | (seqs[1:] != seqs[:-1] + 1)) + 1
+        starts = np.r_[0, breaks]
+        stops = np.r_[breaks, len(seqs)]
+        for p, first, last in zip(partitions[starts].tolist(), seqs[starts].tolist(), seqs[stops - 1].tolist()):
+            acked = self._acked.get(p)
+            if acked is None:
+                acked = self._acked[p] = IntervalSet()
+            acked.add_range(first, last + 1)
+
+    def fail(self) -> None:
+        """A record the broker did not acknowledge: counted, never owed to the table."""
         self.failed += 1
 
     @property

@@ -17,76 +17,75 @@ UTC_US = pa.timestamp("us", tz="UTC")
 
 
 class RowBatch:
-    """Columns of the records consumed since the last commit."""
+    """The rows consumed since the last commit, kept as Arrow chunks: a consumed batch
+    becomes columns at once, and no Python object per record outlives its batch."""
 
     def __init__(self, run_id: str, mode: str):
         self.run_id = run_id
         self.mode = mode
         self.schema = arrow_schema(mode)
+        self._chunk_schema = pa.schema(list(self.schema)[1:])  # every column but the run id
+        self.payload_errors = 0
         self.clear()
 
     def clear(self) -> None:
-        self.producer_id: list[str] = []
-        self.incarnation: list[int] = []
-        self.partition: list[int] = []
-        self.offset: list[int] = []
-        self.seq: list[int] = []
-        self.sent_us: list[int] = []
-        self.ingest_us: list[int] = []
-        self.crc_ok: list[bool] = []
-        self.values: list[bytes] = []
-        self.payload_errors = 0
+        self._chunks: list[pa.Table] = []
+        self._sent_us: list[np.ndarray] = []
+        self._rows: list[tuple] = []  # records added one at a time, not yet in a chunk
+        self._chunked = 0
 
     def __len__(self) -> int:
-        return len(self.seq)
+        return self._chunked + len(self._rows)
 
     def add(self, producer_id: str, incarnation: int, partition: int, offset: int, seq: int, sent_us: int,
             ingest_us: int, crc_ok: bool, value: bytes) -> None:
-        self.producer_id.append(producer_id)
-        self.incarnation.append(incarnation)
-        self.partition.append(partition)
-        self.offset.append(offset)
-        self.seq.append(seq)
-        self.sent_us.append(sent_us)
-        self.ingest_us.append(ingest_us)
-        self.crc_ok.append(crc_ok)
-        self.values.append(value)
+        self._rows.append((producer_id, incarnation, partition, offset, seq, sent_us, ingest_us, crc_ok, value))
 
-    def extend(self, producer_ids: list[str], incarnations, partitions, offsets: list[int], seqs, sent_us,
+    def extend(self, producer_codes, producer_names: list[str], incarnations, partitions, offsets, seqs, sent_us,
                ingest_us: int, crc_ok, values: list[bytes]) -> None:
-        """Many records at once (array-likes of equal length, as `add` takes one)."""
-        self.producer_id.extend(producer_ids)
-        self.incarnation.extend(np.asarray(incarnations).tolist())
-        self.partition.extend(np.asarray(partitions).tolist())
-        self.offset.extend(offsets)
-        self.seq.extend(np.asarray(seqs).tolist())
-        self.sent_us.extend(np.asarray(sent_us).tolist())
-        self.ingest_us.extend([ingest_us] * len(values))
-        self.crc_ok.extend(np.asarray(crc_ok).tolist())
-        self.values.extend(values)
+        """Many records at once: per record an index into `producer_names`, and array-likes
+        of equal length, as `add` takes one."""
+        self._flush_rows()
+        producers = pa.array(producer_names, pa.string()).take(pa.array(producer_codes, pa.int64()))
+        self._append(producers, incarnations, partitions, offsets, seqs, sent_us,
+                     np.full(len(values), ingest_us, dtype=np.int64), crc_ok, values)
+
+    def sent_us(self) -> np.ndarray:
+        """Every row's send time (us), in row order."""
+        self._flush_rows()
+        return np.concatenate(self._sent_us) if self._sent_us else np.zeros(0, dtype=np.int64)
 
     def to_arrow(self) -> pa.Table:
-        n = len(self)
-        cols = {
-            "run_id": pa.array([self.run_id] * n, pa.string()),
-            "producer_id": pa.array(self.producer_id, pa.string()),
-            "incarnation": pa.array(self.incarnation, pa.int64()),
-            "partition": pa.array(self.partition, pa.int32()),
-            "offset": pa.array(self.offset, pa.int64()),
-            "seq": pa.array(self.seq, pa.int64()),
-            "sent_ts": pa.array(self.sent_us, pa.int64()).cast(UTC_US),
-            "ingest_ts": pa.array(self.ingest_us, pa.int64()).cast(UTC_US),
-            "crc_ok": pa.array(self.crc_ok, pa.bool_()),
-        }
-        if self.mode == "ticks":
-            cols.update(self._ticks())
-        else:
-            cols["payload"] = pa.array(self.values, pa.binary())
-        return pa.table(cols, schema=self.schema)
+        self._flush_rows()
+        rows = pa.concat_tables(self._chunks) if self._chunks else self._chunk_schema.empty_table()
+        return rows.add_column(0, self.schema.field("run_id"), pa.repeat(pa.scalar(self.run_id), len(rows)))
 
-    def _ticks(self) -> dict[str, pa.Array]:
+    def _flush_rows(self) -> None:
+        if not self._rows:
+            return
+        columns = list(zip(*self._rows))
+        self._rows = []
+        self._append(pa.array(columns[0], pa.string()), *columns[1:8], list(columns[8]))
+
+    def _append(self, producers: pa.Array, incarnations, partitions, offsets, seqs, sent_us, ingest_us, crc_ok,
+                values: list[bytes]) -> None:
+        sent = np.asarray(sent_us, dtype=np.int64)
+        ok = np.asarray(crc_ok, dtype=bool)
+        columns = [producers, pa.array(np.asarray(incarnations, dtype=np.int64)),
+                   pa.array(np.asarray(partitions, dtype=np.int32)), pa.array(np.asarray(offsets, dtype=np.int64)),
+                   pa.array(np.asarray(seqs, dtype=np.int64)), pa.array(sent).cast(UTC_US),
+                   pa.array(np.asarray(ingest_us, dtype=np.int64)).cast(UTC_US), pa.array(ok)]
+        if self.mode == "ticks":
+            columns += self._ticks(values, ok)
+        else:
+            columns.append(pa.array(values, pa.binary()))
+        self._chunks.append(pa.Table.from_arrays(columns, schema=self._chunk_schema))
+        self._sent_us.append(sent)
+        self._chunked += len(sent)
+
+    def _ticks(self, values: list[bytes], crc_ok: np.ndarray) -> list[pa.Array]:
         # A corrupt payload may not even be JSON: its row keeps the envelope, payload nulls.
-        lines = [v if ok else b"{}" for v, ok in zip(self.values, self.crc_ok)]
+        lines = [v if ok else b"{}" for v, ok in zip(values, crc_ok.tolist())]
         try:
             block = max(1 << 20, 2 * max((len(v) for v in lines), default=0) + 2)
             parsed = pa_json.read_json(
@@ -98,9 +97,8 @@ class RowBatch:
             parsed = self._ticks_one_by_one(lines)
         if parsed.num_rows != len(lines):
             parsed = self._ticks_one_by_one(lines)
-        return {"symbol": parsed["symbol"], "price": parsed["price"], "quantity": parsed["quantity"],
-                "side": parsed["side"], "exchange": parsed["exchange"],
-                "exchange_ts": parsed["exchange_ts_us"].cast(UTC_US)}
+        return [parsed["symbol"], parsed["price"], parsed["quantity"], parsed["side"], parsed["exchange"],
+                parsed["exchange_ts_us"].cast(UTC_US)]
 
     def _ticks_one_by_one(self, lines: list[bytes]) -> pa.Table:
         rows = []

@@ -3,12 +3,12 @@ import random
 
 import pytest
 
-from agents.core.envelope import CRC, SEQ, HeaderWriter, crc32c, decode
+from agents.core.envelope import CRC, SEQ, EnvelopeWriter, crc32c, decode
 from agents.core.payloads import PayloadPool, SizeDistribution, tick
 
 
 def test_headers_round_trip():
-    h = HeaderWriter("run-1", "producer-3", 42).headers(seq=7, sent_ns=1_700_000_000_123_456_789, crc=99)
+    h = EnvelopeWriter("run-1", "producer-3", 42).headers(seq=7, sent_ns=1_700_000_000_123_456_789, crc=99)
     env = decode(h)
     assert (env.run_id, env.producer_id, env.incarnation, env.seq, env.sent_ns, env.crc) == (
         "run-1", "producer-3", 42, 7, 1_700_000_000_123_456_789, 99)
@@ -16,7 +16,7 @@ def test_headers_round_trip():
 
 
 def test_headers_in_any_order_and_foreign_records():
-    h = HeaderWriter("r", "p", 1).headers(1, 2, 3)
+    h = EnvelopeWriter("r", "p", 1).headers(1, 2, 3)
     assert decode(list(reversed(h))) == decode(h)
     assert decode(None) is None and decode([("other", b"1")]) is None
     broken = [(k, b"not-a-number" if k == CRC else v) for k, v in h]
@@ -54,3 +54,14 @@ def test_size_distributions():
         SizeDistribution("zipf").sample(rng)
     with pytest.raises(ValueError):
         PayloadPool("avro", SizeDistribution(), 1)
+
+
+def test_the_key_packs_the_same_envelope_in_fixed_places():
+    import struct
+
+    from agents.core.envelope import KEY_MAGIC, run_tag
+
+    key = EnvelopeWriter("run-1", "producer-3", 42).key(seq=7, sent_ns=1_700_000_000_123_456_789, crc=99)
+    assert key[:4] == KEY_MAGIC and key[4:12] == run_tag("run-1") != run_tag("run-2")
+    assert struct.unpack(">qqIq", key[12:40]) == (7, 1_700_000_000_123_456_789, 99, 42)
+    assert key[40:] == b"producer-3"

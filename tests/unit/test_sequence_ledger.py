@@ -135,7 +135,7 @@ def test_ack_ledger_is_compact_and_drives_the_loss_check():
         acks.ack(0, seq)
     acks.ack(1, 0)
     acks.ack(1, 2)  # seq 1 on partition 1 failed
-    acks.fail(1, 1)
+    acks.fail()
     assert acks.acked_count == 100_002 and acks.interval_count == 3 and acks.failed == 1
     assert AckLedger.from_json(acks.to_json()).by_stream() == acks.by_stream()
 
@@ -144,3 +144,15 @@ def test_ack_ledger_is_compact_and_drives_the_loss_check():
     assert lost == {("p-0", 7, 0): IntervalSet([(99_990, 100_000)])}
     # seq 1 of partition 1 arrived although its delivery was reported failed: not a loss.
     assert unacknowledged_deliveries(merge_acks([acks]), received) == {("p-0", 7, 1): IntervalSet([(1, 2)])}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 40)), max_size=80))
+def test_acks_in_bulk_equal_acks_one_by_one(reports):
+    import numpy as np
+
+    one, bulk = AckLedger("p-0", 7), AckLedger("p-0", 7)
+    for partition, seq in reports:
+        one.ack(partition, seq)
+    bulk.ack_many(np.array([p for p, _ in reports], dtype=np.int64), np.array([s for _, s in reports], dtype=np.int64))
+    assert bulk.by_stream() == one.by_stream() and bulk.acked_count == one.acked_count
