@@ -13,12 +13,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sqlalchemy.exc
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
-
-from pyiceberg.exceptions import CommitFailedException
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
 
 from agents.base import Agent
@@ -30,15 +28,15 @@ from agents.core.sequence_ledger import SequenceLedger
 from agents.kafka.broker_watch import BrokerWatch, known_brokers
 from agents.kafka.clients import consumer_config
 from agents.lakehouse.catalog import TableRef
-from agents.lakehouse.iceberg_sink import IcebergSink
 from agents.lakehouse.rows import RowBatch
 from agents.lakehouse.sink_state import Fenced, PartitionState, SinkState
+
+if TYPE_CHECKING:
+    from agents.lakehouse.iceberg_sink import IcebergSink
 from workloads.specs import ConsumerSpec
 
 log = logging.getLogger(__name__)
 CONSUME_BATCH = 5_000
-# Failures worth retrying on the next commit; anything else fails the agent loudly.
-TRANSIENT_COMMIT_ERRORS = (OSError, CommitFailedException, sqlalchemy.exc.OperationalError)
 # How long reading the table's state may keep failing (a SQLite catalog locked by another
 # writer, a catalog database restarting) before the consumer is given up and replaced.
 STATE_READ_BUDGET_S = 30.0
@@ -63,6 +61,7 @@ class ConsumerVerifierAgent(Agent):
         self._next: dict[int, int | None] = {}  # per owned partition: the next offset to read
         self._consumer: Consumer | None = None
         self._sink: IcebergSink | None = None
+        self._transient: tuple[type[Exception], ...] = ()  # commit failures worth retrying (with a sink)
         self.e2e_latency = LatencyHistogram()  # send -> consumed
         self.ingest_latency = LatencyHistogram()  # send -> committed to the table
         self.commit_latency = LatencyHistogram()  # one Iceberg commit
@@ -101,12 +100,12 @@ class ConsumerVerifierAgent(Agent):
         """The table's state, read again while the catalog is briefly unavailable. An error
         here (inside a rebalance callback) would otherwise end the agent."""
         try:
-            for attempt in Retrying(retry=retry_if_exception_type(TRANSIENT_COMMIT_ERRORS), reraise=True,
+            for attempt in Retrying(retry=retry_if_exception_type(self._transient), reraise=True,
                                     wait=wait_random_exponential(multiplier=0.1, max=2.0),
                                     stop=stop_after_delay(STATE_READ_BUDGET_S)):
                 with attempt:
                     return self._sink.load_state()
-        except TRANSIENT_COMMIT_ERRORS as exc:
+        except self._transient as exc:
             raise ConsumerFatal(f"could not read the table's state for {STATE_READ_BUDGET_S:.0f} s: "
                                 f"{type(exc).__name__}: {exc}") from exc
         raise AssertionError("unreachable")
@@ -137,7 +136,9 @@ class ConsumerVerifierAgent(Agent):
     # -- the loop ---------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         if self.spec.write_table:
-            self._sink = IcebergSink(self.table_ref, self.topic)
+            from agents.lakehouse.iceberg_sink import IcebergSink
+
+            self._attach(IcebergSink(self.table_ref, self.topic))
         while not stop.is_set():
             consumer = self._consumer = self._new_consumer()
             try:
@@ -156,6 +157,13 @@ class ConsumerVerifierAgent(Agent):
                     consumer.close()  # leaves the group; the revoke callback commits what is left
                 except KafkaException:
                     pass
+
+    def _attach(self, sink) -> None:
+        """Write to the table through `sink`. pyiceberg is imported here, in the agent's own
+        process: the controller imports this class and keeps pyiceberg out of its process."""
+        from agents.lakehouse.iceberg_sink import TRANSIENT_COMMIT_ERRORS
+
+        self._sink, self._transient = sink, TRANSIENT_COMMIT_ERRORS
 
     def _new_consumer(self) -> Consumer:
         instance = f"{self.group_id}-{self.agent_id}"
@@ -286,7 +294,7 @@ class ConsumerVerifierAgent(Agent):
             self.fenced += 1
             self._rewind_to_table()
             return
-        except TRANSIENT_COMMIT_ERRORS as exc:  # catalog or storage unavailable: keep the batch, retry
+        except self._transient as exc:  # catalog or storage unavailable: keep the batch, retry
             self.commit_errors += 1
             log.warning("%s could not commit to Iceberg (%s: %s); will retry", self.agent_id,
                         type(exc).__name__, exc)

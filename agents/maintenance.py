@@ -8,7 +8,6 @@ from dataclasses import asdict
 from agents.base import Agent
 from agents.clock import Clock
 from agents.lakehouse.catalog import TableRef
-from agents.lakehouse.maintenance import MaintenanceResult, run_maintenance
 from workloads.specs import MaintenanceSpec
 
 
@@ -20,12 +19,18 @@ class MaintenanceAgent(Agent):
         super().__init__(agent_id, clock)
         self.table_ref, self.topic = table, topic
         self.spec = spec or MaintenanceSpec()
+        # Imported here, in the agent's own process: the controller imports this class and
+        # keeps pyiceberg out of its process.
+        from agents.lakehouse.maintenance import MaintenanceResult
+
         self.runs = 0
         self.failures = 0
         self.totals = MaintenanceResult()
         self.last: dict | None = None
 
     def run(self, stop: threading.Event) -> None:
+        from agents.lakehouse.maintenance import run_maintenance
+
         table = None
         while not stop.wait(self.spec.every_s):
             try:

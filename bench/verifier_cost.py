@@ -7,9 +7,9 @@ librdkafka's default 1 s.
     python -m bench.verifier_cost [--records 300000] [--json FILE]
 
 Same broker, same topic (100-byte records written by the producer agent), same run; the
-peer is Kafka's ConsumerPerformance on that topic. Records/s from the first record read
-to the last, CPU seconds per million records of this process (librdkafka's threads
-included) over the same span.
+peer is Kafka's ConsumerPerformance on that topic, run first and last (the faster counts).
+Records/s from the first record read to the last, CPU seconds per million records of this
+process (librdkafka's threads included) over the same span.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def run(records: int) -> dict:
     with bench_stack() as (settings, bootstrap, _):
         topic = new_topic(bootstrap)
         agent_produce(bootstrap, topic, records, 100)
-        peer = peer_consume(settings, bootstrap, topic, records, 100)
+        peers = [peer_consume(settings, bootstrap, topic, records, 100)["rps"]]
         rows = []
         for pause in PAUSES_MS:
             kafka = {} if pause is None else {"fetch.queue.backoff.ms": pause}
@@ -66,12 +66,16 @@ def run(records: int) -> dict:
             verifier = agent_consume(bootstrap, topic, records, 100, None, kafka=kafka)
             rows.append({"pause_ms": pause, "what": "verifier (no Iceberg)", "rps": verifier["rps"],
                          "cpu_us_per_record": verifier["cpu_s_per_m"]})
-    return {"records": records, "consumer_perf_rps": peer["rps"], "rows": rows}
+        peers.append(peer_consume(settings, bootstrap, topic, records, 100)["rps"])
+    # The faster of the peer's two runs (first and last): its JVM warms up within each.
+    return {"records": records, "consumer_perf_rps": max(peers), "consumer_perf_runs": peers, "rows": rows}
 
 
 def markdown(result: dict) -> str:
     peer = result["consumer_perf_rps"]
-    lines = [f"ConsumerPerformance: {peer:,.0f} rec/s ({result['records']:,} records of 100 bytes)", "",
+    runs = " and ".join(f"{r:,.0f}" for r in result["consumer_perf_runs"])
+    lines = [f"ConsumerPerformance: {peer:,.0f} rec/s, the faster of its runs before and after ({runs}; "
+             f"{result['records']:,} records of 100 bytes)", "",
              "| fetch pause | reading | rec/s | vs ConsumerPerformance | CPU us per record |", "|---|---|---|---|---|"]
     for r in result["rows"]:
         pause = "10 ms (the verifier's)" if r["pause_ms"] is None else f"{r['pause_ms']} ms (librdkafka's default)"

@@ -113,10 +113,10 @@ class MaintenanceSpec(Strict):
 class ConsumerSpec(Strict):
     commit_interval_s: float = Field(default=5.0, gt=0, le=3600)
     # The open batch is held in memory until its commit: a verifier catching up reads this
-    # many records (about 300 bytes each in Python) before it commits, whatever its lag. Its
-    # memory stays at the high-water mark of its catch-ups (freed memory is kept for reuse):
-    # with 50,000 the floor rose about 40 MiB over three catch-ups, with 10,000 about 15, at
-    # the same throughput (librdkafka's fetch pause, not the commits, bounds a catch-up).
+    # many records (as Arrow columns) before it commits, whatever its lag. Its memory stays
+    # at the high-water mark of its catch-ups (freed memory is kept for reuse): when rows
+    # were Python lists, with 50,000 the floor rose about 40 MiB over three catch-ups, with
+    # 10,000 about 15.
     max_batch_records: int = Field(default=10_000, ge=1)
     session_timeout_ms: int = Field(default=10_000, ge=1000)
     kafka: dict[str, str | int | float | bool] = Field(default_factory=dict)

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-import sqlalchemy.exc
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
-
-from pyiceberg.catalog import Catalog
-from pyiceberg.catalog.sql import SqlCatalog
-from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError, TableAlreadyExistsError
-from pyiceberg.table import Table
 
 from agents.lakehouse.schema import TABLE_PROPERTIES, iceberg_schema, partition_spec
 
+if TYPE_CHECKING:  # imported on use: a TableRef travels through the controller, pyiceberg need not
+    from pyiceberg.catalog import Catalog
+    from pyiceberg.table import Table
 
-CREATION_RACES = (NamespaceAlreadyExistsError, TableAlreadyExistsError, sqlalchemy.exc.IntegrityError,
-                  sqlalchemy.exc.OperationalError)
+
+def creation_races() -> tuple[type[Exception], ...]:
+    import sqlalchemy.exc
+    from pyiceberg.exceptions import NamespaceAlreadyExistsError, TableAlreadyExistsError
+
+    return (NamespaceAlreadyExistsError, TableAlreadyExistsError, sqlalchemy.exc.IntegrityError,
+            sqlalchemy.exc.OperationalError)
 
 
 @dataclass(frozen=True)
@@ -40,13 +43,17 @@ class TableRef:
             Path(urlparse(self.warehouse).path).mkdir(parents=True, exist_ok=True)
 
     def catalog(self) -> Catalog:
+        from pyiceberg.catalog.sql import SqlCatalog
+
         return SqlCatalog(self.catalog_name, uri=self.catalog_uri, warehouse=self.warehouse)
 
     def load_or_create(self) -> Table:
         """The table, created on first use. Agents start together, so creation races are
         normal, down to the catalog's own tables: whoever loses (an 'already exists', a
         unique constraint, a locked SQLite file) tries again and loads what the winner made."""
-        for attempt in Retrying(retry=retry_if_exception_type(CREATION_RACES), reraise=True,
+        from pyiceberg.exceptions import NoSuchTableError
+
+        for attempt in Retrying(retry=retry_if_exception_type(creation_races()), reraise=True,
                                 wait=wait_random_exponential(multiplier=0.05, max=1.0), stop=stop_after_attempt(10)):
             with attempt:
                 catalog = self.catalog()
@@ -57,6 +64,8 @@ class TableRef:
         raise AssertionError("unreachable")
 
     def _create(self, catalog: Catalog) -> Table:
+        from pyiceberg.exceptions import NamespaceAlreadyExistsError
+
         namespace = self.identifier.rsplit(".", 1)[0]
         try:
             catalog.create_namespace(namespace)

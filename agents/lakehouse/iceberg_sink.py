@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pyarrow as pa
+import sqlalchemy.exc
 from pyiceberg.exceptions import CommitFailedException
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 from pyiceberg.table import Table
@@ -13,6 +14,9 @@ from pyiceberg.table.snapshots import ancestors_of
 from agents.lakehouse.catalog import TableRef
 from agents.lakehouse.schema import COMMIT_RETRIES
 from agents.lakehouse.sink_state import STATE_KEY, PartitionState, SinkState, check_fence
+
+# Failures worth retrying on the next commit; anything else fails the agent loudly.
+TRANSIENT_COMMIT_ERRORS = (OSError, CommitFailedException, sqlalchemy.exc.OperationalError)
 
 log = logging.getLogger(__name__)
 

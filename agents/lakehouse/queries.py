@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import duckdb
-from pyiceberg.table import Table
 
 from agents.core.sequence_ledger import StreamKey
+
+if TYPE_CHECKING:
+    from pyiceberg.table import Table
 
 ISLANDS_SQL = """
 WITH per_seq AS (

@@ -1,34 +1,39 @@
-"""The soak table: one row per consumed Kafka record, envelope first, then the payload."""
+"""The soak table: one row per consumed Kafka record, envelope first, then the payload.
+
+The Iceberg types are named here and built on use: the controller imports this module (for
+the Arrow side) and keeps pyiceberg out of its long-lived process.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pyarrow as pa
-from pyiceberg.partitioning import PartitionField, PartitionSpec
-from pyiceberg.schema import Schema
-from pyiceberg.transforms import DayTransform, HourTransform
-from pyiceberg.types import (BinaryType, BooleanType, DoubleType, IntegerType, LongType, NestedField, StringType,
-                             TimestamptzType)
+
+if TYPE_CHECKING:
+    from pyiceberg.partitioning import PartitionSpec
+    from pyiceberg.schema import Schema
 
 ENVELOPE_FIELDS = [
-    ("run_id", StringType(), pa.string()),
-    ("producer_id", StringType(), pa.string()),
-    ("incarnation", LongType(), pa.int64()),
-    ("partition", IntegerType(), pa.int32()),
-    ("offset", LongType(), pa.int64()),
-    ("seq", LongType(), pa.int64()),
-    ("sent_ts", TimestamptzType(), pa.timestamp("us", tz="UTC")),
-    ("ingest_ts", TimestamptzType(), pa.timestamp("us", tz="UTC")),
-    ("crc_ok", BooleanType(), pa.bool_()),
+    ("run_id", "string", pa.string()),
+    ("producer_id", "string", pa.string()),
+    ("incarnation", "long", pa.int64()),
+    ("partition", "int", pa.int32()),
+    ("offset", "long", pa.int64()),
+    ("seq", "long", pa.int64()),
+    ("sent_ts", "timestamptz", pa.timestamp("us", tz="UTC")),
+    ("ingest_ts", "timestamptz", pa.timestamp("us", tz="UTC")),
+    ("crc_ok", "boolean", pa.bool_()),
 ]
 TICK_FIELDS = [
-    ("symbol", StringType(), pa.string()),
-    ("price", DoubleType(), pa.float64()),
-    ("quantity", LongType(), pa.int64()),
-    ("side", StringType(), pa.string()),
-    ("exchange", StringType(), pa.string()),
-    ("exchange_ts", TimestamptzType(), pa.timestamp("us", tz="UTC")),
+    ("symbol", "string", pa.string()),
+    ("price", "double", pa.float64()),
+    ("quantity", "long", pa.int64()),
+    ("side", "string", pa.string()),
+    ("exchange", "string", pa.string()),
+    ("exchange_ts", "timestamptz", pa.timestamp("us", tz="UTC")),
 ]
-RAW_FIELDS = [("payload", BinaryType(), pa.binary())]
+RAW_FIELDS = [("payload", "binary", pa.binary())]
 
 
 def fields_for(mode: str):
@@ -36,7 +41,13 @@ def fields_for(mode: str):
 
 
 def iceberg_schema(mode: str) -> Schema:
-    return Schema(*[NestedField(i, name, typ, required=False)
+    from pyiceberg import types
+    from pyiceberg.schema import Schema
+
+    built = {"string": types.StringType, "long": types.LongType, "int": types.IntegerType,
+             "timestamptz": types.TimestamptzType, "boolean": types.BooleanType, "double": types.DoubleType,
+             "binary": types.BinaryType}
+    return Schema(*[types.NestedField(i, name, built[typ](), required=False)
                     for i, (name, typ, _) in enumerate(fields_for(mode), start=1)])
 
 
@@ -47,6 +58,9 @@ def arrow_schema(mode: str) -> pa.Schema:
 def partition_spec(schema: Schema, granularity: str = "hour") -> PartitionSpec:
     """Time partitions by ingestion time: a closed partition never receives rows again,
     which is what makes compacting it safe while verifiers keep appending."""
+    from pyiceberg.partitioning import PartitionField, PartitionSpec
+    from pyiceberg.transforms import DayTransform, HourTransform
+
     source = schema.find_field("ingest_ts").field_id
     transform = HourTransform() if granularity == "hour" else DayTransform()
     return PartitionSpec(PartitionField(source_id=source, field_id=1000, transform=transform,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from agents.core.histogram import LatencyHistogram, interval
-from agents.lakehouse.final_check import check_table
+from controller.control.table_work import check_table
 from controller.fleet.slots import PRODUCER, of_kind
 from controller.runs.states import RunState
 from controller.runs.verdict import Evidence, judge

@@ -39,3 +39,24 @@ def test_append_arrow_batches_and_read_back_with_duckdb(tmp_path):
     count2, hi2 = con.execute("SELECT count(*), max(seq) FROM iceberg_scan(?)",
                               [table.metadata_location]).fetchone()
     assert (count2, hi2) == (75_000, 74_999)
+
+
+def test_the_controllers_table_work_creates_and_checks_in_a_child_process(tmp_path):
+    from agents.core.ack_ledger import AckLedger
+    from agents.lakehouse.catalog import TableRef
+    from agents.lakehouse.rows import RowBatch
+    from agents.lakehouse.sink_state import PartitionState
+    from agents.lakehouse.iceberg_sink import IcebergSink
+    from controller.control.table_work import check_table, create_table
+
+    ref = TableRef(f"sqlite:///{tmp_path / 'cat' / 'catalog.db'}", (tmp_path / "wh").as_uri(), payload_mode="raw")
+    create_table(ref)  # makes the catalog's folder too
+    rows = RowBatch("run-t", "raw")
+    for seq in range(5):
+        rows.add("p-0", 1, 0, seq, seq, 1_700_000_000_000_000, 1_700_000_000_000_001, True, b"x")
+    IcebergSink(ref, "topic").commit(rows.to_arrow(), {0: None}, {0: PartitionState(5, {"p-0|1": [5, []]})})
+    acks = AckLedger("p-0", 1)
+    for seq in range(6):  # seq 5 acknowledged, never in the table
+        acks.ack(0, seq)
+    result = check_table(ref, "topic", "run-t", [acks.to_json()])
+    assert result["table_rows"] == 5 and result["table_distinct"] == 5 and result["state_losses"] == 1

@@ -34,7 +34,7 @@ class RecordingConsumer:
 
 def verifier_with(sink) -> ConsumerVerifierAgent:
     agent = ConsumerVerifierAgent("c-0", "run", "topic", "127.0.0.1:1", "g", None, ConsumerSpec(write_table=False))
-    agent._sink = sink
+    agent._attach(sink)
     return agent
 
 

@@ -1,0 +1,28 @@
+"""The controller's process keeps pyiceberg out: its table work runs in a child process
+(controller/control/table_work.py), and the agent classes it imports load pyiceberg only
+in their own processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from agents.lakehouse.catalog import TableRef
+from controller.control import table_work
+
+
+def test_the_controller_and_the_agent_classes_it_imports_leave_pyiceberg_unloaded():
+    code = ("import sys, controller.control.actor, controller.fleet.agent_factory, controller.cli; "
+            "print([m for m in sys.modules if m.split('.')[0] == 'pyiceberg'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out.strip().replace("'", '"')) == []
+
+
+def test_a_failing_child_says_why(tmp_path):
+    # A catalog URI no SQL engine knows: the child fails and its error comes back.
+    ref = TableRef(catalog_uri="nosuchdb:///x", warehouse=(tmp_path / "wh").as_uri())
+    with pytest.raises(table_work.TableWorkError, match="table create failed"):
+        table_work.create_table(ref)
