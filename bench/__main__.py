@@ -33,8 +33,8 @@ class Bench:
 
 
 BENCHES = (
-    Bench("agent_throughput", "bench.agent_throughput", ("--records", "100000", "--sizes", "100"), (), True),
-    Bench("verifier_cost", "bench.verifier_cost", ("--records", "100000"), (), True),
+    Bench("agent_throughput", "bench.agent_throughput", ("--records", "300000", "--sizes", "100"), (), True),
+    Bench("verifier_cost", "bench.verifier_cost", ("--records", "300000"), (), True),
     Bench("query_latency", "bench.query_latency", ("--rows", "1000000", "--small-commit-hours", "0.25"),
           ("--rows", "1000000", "10000000", "100000000", "--small-commit-hours", "1"), True),
     Bench("controller_scale", "bench.controller_scale", ("--agents", "10", "50", "--intervals", "5", "--minutes", "1.5"),

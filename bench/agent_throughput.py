@@ -1,6 +1,6 @@
 """Throughput of one producer agent and one consumer-verifier, against Kafka's own tools.
 
-    python -m bench.agent_throughput [--records 300000] [--sizes 100 1024] [--json FILE]
+    python -m bench.agent_throughput [--records 1000000] [--sizes 100 1024] [--json FILE]
 
 Same broker, same machine, same run: for each record size, Kafka's ProducerPerformance
 (acks=all, idempotence on, no throttle) and the producer agent (open loop at `max`)
@@ -8,7 +8,8 @@ alternate A/B/A/B; then ConsumerPerformance and the verifier read the same topic
 the verifier without Iceberg (verification only), then with Iceberg ingestion at 1 s and
 10 s commit intervals. Prints a Markdown table: records/s, payload MiB/s, p99 ack
 latency, CPU seconds per million records (of the whole process, client threads and JVM
-included) and the ratios to the peers.
+included) and the ratios to the peers. A million records each by default: the peers'
+JVMs warm up within the first few hundred thousand.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def markdown(results: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--records", type=int, default=300_000)
+    parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1024])
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()

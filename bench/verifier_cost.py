@@ -4,7 +4,7 @@ offset), then also its headers (where the envelope was read from before it was i
 key), then the verifier itself; with the verifier's 10 ms fetch pause and with
 librdkafka's default 1 s.
 
-    python -m bench.verifier_cost [--records 300000] [--json FILE]
+    python -m bench.verifier_cost [--records 1000000] [--json FILE]
 
 Same broker, same topic (100-byte records written by the producer agent), same run; the
 peer is Kafka's ConsumerPerformance on that topic, run first and last (the faster counts).
@@ -85,7 +85,7 @@ def markdown(result: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--records", type=int, default=300_000)
+    parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     result = run(args.records)
