@@ -142,6 +142,7 @@ class ProducerAgent(Agent):
         produce, poll = producer.produce, producer.poll
         topic = self.topic
         make_headers, make_key = self.envelope.headers, self.envelope.key
+        with_headers = spec.envelope_headers
         lost = self.broker_watch.lost
 
         def replace_if_lost() -> None:
@@ -154,10 +155,14 @@ class ProducerAgent(Agent):
             i = slot % len(pool.payloads)
             payload = pool.payloads[i] if value is None else value
             crc = pool.crcs[i]
-            hdrs, key = make_headers(seq, due_ns, crc), make_key(seq, due_ns, crc)
+            key = make_key(seq, due_ns, crc)
+            hdrs = make_headers(seq, due_ns, crc) if with_headers else None
             while True:
                 try:
-                    produce(topic, payload, key, partition=p, headers=hdrs)
+                    if hdrs is None:  # not headers=None: confluent-kafka takes longer over that
+                        produce(topic, payload, key, partition=p)
+                    else:
+                        produce(topic, payload, key, partition=p, headers=hdrs)
                     break
                 except BufferError:
                     # librdkafka's queue is full: wait for acks. The record keeps its due

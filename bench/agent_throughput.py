@@ -3,8 +3,8 @@
     python -m bench.agent_throughput [--records 1000000] [--sizes 100 1024] [--json FILE]
 
 Same broker, same machine, same run: for each record size, Kafka's ProducerPerformance
-(acks=all, idempotence on, no throttle) and the producer agent (open loop at `max`)
-alternate A/B/A/B; then ConsumerPerformance and the verifier read the same topic back,
+(acks=all, idempotence on, no throttle), the producer agent (open loop at `max`) and the
+agent without envelope headers (the envelope in the key only) alternate A/B/C/A/B/C; then ConsumerPerformance and the verifier read the same topic back,
 the verifier without Iceberg (verification only), then with Iceberg ingestion at 1 s and
 10 s commit intervals. Prints a Markdown table: records/s, payload MiB/s, p99 ack
 latency, CPU seconds per million records (of the whole process, client threads and JVM
@@ -58,8 +58,8 @@ def peer_produce(settings, bootstrap: str, topic: str, records: int, size: int) 
     return _measure(records, size, records / rps, m.cpu_seconds, p99_ack_ms=p99)
 
 
-def agent_produce(bootstrap: str, topic: str, records: int, size: int) -> dict:
-    spec = ProducerSpec(rate=RateSpec(profile="max"), max_records=records,
+def agent_produce(bootstrap: str, topic: str, records: int, size: int, envelope_headers: bool = True) -> dict:
+    spec = ProducerSpec(rate=RateSpec(profile="max"), max_records=records, envelope_headers=envelope_headers,
                         payload=PayloadSpec(mode="raw", size=SizeSpec(distribution="constant", mean=size)))
     agent = ProducerAgent("p-bench", "run-bench", topic, bootstrap, spec)
     with CpuMeter() as m:
@@ -105,12 +105,13 @@ def run(records: int, sizes: list[int], rounds: int = 2) -> list[dict]:
     results = []
     with bench_stack() as (settings, bootstrap, workdir):
         for size in sizes:
-            peers, agents = [], []
+            peers, agents, key_only = [], [], []
             topic = None
-            for _ in range(rounds):  # A/B/A/B
+            for _ in range(rounds):  # A/B/C/A/B/C
                 peers.append(peer_produce(settings, bootstrap, new_topic(bootstrap), records, size))
                 topic = new_topic(bootstrap)
                 agents.append(agent_produce(bootstrap, topic, records, size))
+                key_only.append(agent_produce(bootstrap, new_topic(bootstrap), records, size, envelope_headers=False))
             reads, verifies = [], []
             for _ in range(rounds):  # the same topic, read A/B/A/B
                 reads.append(peer_consume(settings, bootstrap, topic, records, size))
@@ -122,6 +123,7 @@ def run(records: int, sizes: list[int], rounds: int = 2) -> list[dict]:
                 ingest[f"{interval:g}"] = agent_consume(bootstrap, topic, records, size, table, interval)
             results.append({"record_bytes": size, "records": records,
                             "producer_perf": _median(peers), "producer_agent": _median(agents),
+                            "producer_agent_key_only": _median(key_only),
                             "consumer_perf": _median(reads), "verifier": _median(verifies),
                             "verifier_iceberg": ingest})
     return results
@@ -133,12 +135,14 @@ def _median(measures: list[dict]) -> dict:
 
 def markdown(results: list[dict]) -> str:
     lines = ["| record bytes | ProducerPerformance rec/s | producer agent rec/s | ratio | MiB/s (peer / agent) "
-             "| p99 ack ms (peer / agent) | CPU s per M records (peer / agent) |", "|---|---|---|---|---|---|---|"]
+             "| p99 ack ms (peer / agent) | CPU s per M records (peer / agent) | agent, key only (no headers) rec/s "
+             "| ratio |", "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        peer, agent = r["producer_perf"], r["producer_agent"]
+        peer, agent, bare = r["producer_perf"], r["producer_agent"], r["producer_agent_key_only"]
         lines.append(f"| {r['record_bytes']} | {peer['rps']:,.0f} | {agent['rps']:,.0f} | {agent['rps'] / peer['rps']:.2f} "
                      f"| {peer['mib_s']:.1f} / {agent['mib_s']:.1f} | {peer['p99_ack_ms']:,.0f} / {agent['p99_ack_ms']:,.0f} "
-                     f"| {peer['cpu_s_per_m']:.1f} / {agent['cpu_s_per_m']:.1f} |")
+                     f"| {peer['cpu_s_per_m']:.1f} / {agent['cpu_s_per_m']:.1f} | {bare['rps']:,.0f} "
+                     f"| {bare['rps'] / peer['rps']:.2f} |")
     lines += ["", "| record bytes | ConsumerPerformance rec/s | verifier rec/s | ratio | CPU s per M records "
               "(peer / verifier) | verifier + Iceberg, 1 s commits, rec/s | 10 s commits, rec/s |",
               "|---|---|---|---|---|---|---|"]

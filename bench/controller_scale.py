@@ -112,7 +112,8 @@ def main() -> None:
     results = []
     with bench_stack() as (settings, bootstrap, workdir):
         settings = settings.model_copy(update={"ray_port": free_ports(1)[0], "metrics_port": free_ports(1)[0]})
-        ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
+        # "local": a Ray of its own, even where a cluster file of an earlier head is left behind.
+        ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="WARNING")
         try:
             for agents in args.agents:
                 for interval in args.intervals:

@@ -92,6 +92,11 @@ class ProducerSpec(Strict):
     payload: PayloadSpec = PayloadSpec()
     max_records: int | None = Field(default=None, ge=1, description="stop after this many (None: run until stopped)")
     kafka: dict[str, str | int | float | bool] = Field(default_factory=dict, description="librdkafka overrides")
+    # The envelope always travels in the record key, which is what our verifiers read; the
+    # headers carry it again for other tools. A record with headers costs confluent-kafka's
+    # produce() about twice as much (bench/README.md): a soak whose topic only our verifiers
+    # read can leave them out.
+    envelope_headers: bool = True
     faulty: FaultyMode | None = None
     flush_timeout_s: float = Field(default=60.0, gt=0)
     leak_mb_per_hour: float = Field(default=0.0, ge=0, le=100_000,

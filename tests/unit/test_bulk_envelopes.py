@@ -153,3 +153,14 @@ def test_verification_alone_keeps_no_rows():
                                   ConsumerSpec(write_table=False), FakeClock(wall_ns=5_000))
     agent._process(_messages([("p-0", 0, 0, s, False) for s in range(10)]))
     assert agent.ledger.pending_counts().in_order == 10 and len(agent.batch) == 0
+
+
+def test_records_with_the_key_only_are_verified_from_it():
+    spec = [("p-0", 0, 0, s, s == 3) for s in range(6)] + [("p-1", 2, 1, s, False) for s in (0, 1, 3)]
+    messages = _messages(spec)
+    for m in messages:
+        m.set_headers(None)
+    agent = _bulk(messages)
+    counts = agent.ledger.pending_counts()
+    assert (counts.in_order, counts.corrupt, counts.gap_records, agent.foreign) == (7, 1, 1, 0)
+    assert len(agent.batch) == 9

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agents.consumer import ConsumerVerifierAgent
 from agents.core.histogram import LatencyHistogram
 from agents.producer import ProducerAgent
@@ -13,12 +15,13 @@ from workloads.specs import ConsumerSpec, FaultyMode, ProducerSpec, QuerySpec, R
 MAX = RateSpec(profile="max")
 
 
-def test_faulty_producer_anomalies_are_reported_exactly(bootstrap, table_ref, started):
+@pytest.mark.parametrize("envelope_headers", [True, False], ids=["key-and-headers", "key-only"])
+def test_faulty_producer_anomalies_are_reported_exactly(bootstrap, table_ref, started, envelope_headers):
     topic = create_topic(bootstrap, partitions=3)
     faulty = FaultyMode(seed=11, skip=5, duplicate=7, reorder=6, corrupt=4, within=2_000)
     producer = ProducerAgent("p-faulty", "run-f", topic, bootstrap,
-                             ProducerSpec(rate=MAX, max_records=9_000, faulty=faulty))
-    verifier = ConsumerVerifierAgent("c-0", "run-f", topic, bootstrap, "g-faulty", table_ref,
+                             ProducerSpec(rate=MAX, max_records=9_000, faulty=faulty, envelope_headers=envelope_headers))
+    verifier = ConsumerVerifierAgent("c-0", "run-f", topic, bootstrap, f"g-faulty-{envelope_headers}", table_ref,
                                      ConsumerSpec(commit_interval_s=0.5))
     started(verifier, producer)
     assert producer.wait(60) and producer.health()["state"] == "finished"
