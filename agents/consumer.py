@@ -30,10 +30,10 @@ from agents.kafka.clients import consumer_config
 from agents.lakehouse.catalog import TableRef
 from agents.lakehouse.rows import RowBatch
 from agents.lakehouse.sink_state import Fenced, PartitionState, SinkState
-
-if TYPE_CHECKING:
-    from agents.lakehouse.iceberg_sink import IcebergSink
 from workloads.specs import ConsumerSpec
+
+if TYPE_CHECKING:  # imported on use (see _attach)
+    from agents.lakehouse.iceberg_sink import IcebergSink
 
 log = logging.getLogger(__name__)
 CONSUME_BATCH = 5_000
