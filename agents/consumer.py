@@ -23,6 +23,7 @@ from agents.base import Agent
 from agents.clock import Clock
 from agents.core.bulk_envelopes import decode_headers, decode_keys
 from agents.core.envelope import crc32c, decode, run_tag
+from agents.core.first_reads import first_reads
 from agents.core.histogram import LatencyHistogram
 from agents.core.sequence_ledger import SequenceLedger
 from agents.kafka.broker_watch import BrokerWatch, known_brokers
@@ -69,6 +70,7 @@ class ConsumerVerifierAgent(Agent):
         self.bytes_consumed = 0
         self.committed_records = 0
         self.foreign = 0
+        self.rereads = 0  # records read again within one consumed batch (agents/core/first_reads.py)
         self.fenced = 0
         self.commit_errors = 0
         self.rebalances = 0
@@ -218,6 +220,14 @@ class ConsumerVerifierAgent(Agent):
         # Columns first (one pass per accessor), then the whole batch at once.
         parts = list(map(Message.partition, records))
         offsets = list(map(Message.offset, records))
+        keep = first_reads(parts, offsets, self._next)
+        if keep is not None:  # a batch across a rebalance: verify each record once
+            self.rereads += int(len(keep) - keep.sum())
+            records = [r for r, k in zip(records, keep.tolist()) if k]
+            if not records:
+                return
+            parts = list(map(Message.partition, records))
+            offsets = list(map(Message.offset, records))
         values = list(map(Message.value, records))
         if None in values:
             values = [v or b"" for v in values]

@@ -25,8 +25,9 @@ def FakeMessage(partition: int, offset: int, headers, value: bytes | None, key: 
     return Message(topic="topic", partition=partition, offset=offset, headers=headers, value=value, key=key)
 
 
-def _messages(spec, run_id: str = RUN) -> list[FakeMessage]:
-    offsets = {0: 100, 1: 200, 2: 300}
+def _messages(spec, run_id: str = RUN, after: int = 0) -> list[FakeMessage]:
+    """Records in offset order; `after`: how many came before them on each partition."""
+    offsets = {0: 100 + after, 1: 200 + after, 2: 300 + after}
     out = []
     for producer, incarnation, partition, seq, corrupt in spec:
         value = f"{producer}:{seq}".encode()
@@ -118,9 +119,9 @@ def test_a_corrupt_record_is_counted_once_and_its_segment_checked_record_by_reco
 
 def test_keys_of_another_run_or_damaged_fall_back_to_the_headers():
     ours = _messages([("p-0", 0, 0, s, False) for s in range(4)])
-    other_run_key = _messages([("p-0", 0, 0, 4, False)])
+    other_run_key = _messages([("p-0", 0, 0, 4, False)], after=4)
     other_run_key[0].set_key(_messages([("p-0", 0, 0, 4, False)], run_id="run-other")[0].key())
-    short_key = _messages([("p-0", 0, 0, 4, False)])
+    short_key = _messages([("p-0", 0, 0, 4, False)], after=4)
     short_key[0].set_key(short_key[0].key()[:30])
     for extra in (other_run_key, short_key):
         messages = ours + extra
@@ -133,7 +134,7 @@ def test_keys_of_another_run_or_damaged_fall_back_to_the_headers():
 
 def test_foreign_or_damaged_records_take_the_one_by_one_path():
     ours = _messages([("p-0", 0, 0, s, False) for s in range(4)])
-    theirs = _messages([("p-9", 0, 0, 0, False)], run_id="run-other")
+    theirs = _messages([("p-9", 0, 0, 0, False)], run_id="run-other", after=4)
     plain = [FakeMessage(1, 7, None, b"not a soak record")]
     damaged = _without_keys(_messages([("p-0", 0, 1, 4, False)]))
     hdrs = damaged[0].headers()
