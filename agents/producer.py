@@ -21,6 +21,7 @@ from agents.core.bulk_envelopes import key_seqs_and_sent_ns
 from agents.core.envelope import EnvelopeWriter, crc32c
 from agents.core.histogram import LatencyHistogram
 from agents.core.payloads import PayloadPool
+from agents.core.record_schema import RecordValues
 from agents.core.retainer import MemoryRetainer
 from agents.kafka.broker_watch import BrokerWatch, known_brokers
 from agents.kafka.clients import producer_config, topic_partitions
@@ -130,9 +131,16 @@ class ProducerAgent(Agent):
                                  f"({limit // len(partitions)}): anomalies would never be sent")
             anomalies = plan_anomalies(f.seed, partitions, f.within, f.skip, f.duplicate, f.reorder, f.corrupt)
         seed = crc32c(f"{self.agent_id}:{self.incarnation}".encode())
-        pool = PayloadPool(spec.payload.mode, spec.payload.size.build(), seed=seed, pool_size=spec.payload.pool_size)
-        pool.refill(self.clock.wall_ns() // 1000)
-        next_refill = self.clock.monotonic() + spec.payload.refresh_s
+        if spec.payload.mode == "record":  # a fresh record per send, in the team's schema
+            pool = None
+            make_value = RecordValues(spec.payload.record.build(), seed, self.agent_id, self.incarnation,
+                                      self.run_id).value
+            next_refill = float("inf")
+        else:  # ready-made values and their CRCs, replayed round the pool
+            pool = PayloadPool(spec.payload.mode, spec.payload.size.build(), seed=seed,
+                               pool_size=spec.payload.pool_size)
+            pool.refill(self.clock.wall_ns() // 1000)
+            next_refill = self.clock.monotonic() + spec.payload.refresh_s
         profile = spec.rate.build()
         next_seq = {p: 0 for p in partitions}
         deferred: dict[int, tuple] = {}  # per partition: a record held back to swap with its successor
@@ -151,10 +159,15 @@ class ProducerAgent(Agent):
                 producer = self._replace_producer(producer)
                 produce, poll = producer.produce, producer.poll
 
-        def send(p: int, seq: int, due_ns: int, slot: int, value: bytes | None = None) -> None:
-            i = slot % len(pool.payloads)
-            payload = pool.payloads[i] if value is None else value
-            crc = pool.crcs[i]
+        def send(p: int, seq: int, due_ns: int, slot: int, corrupt: bool = False) -> None:
+            if pool is not None:
+                i = slot % len(pool.payloads)
+                payload, crc = pool.payloads[i], pool.crcs[i]
+            else:
+                payload = make_value(p, seq, due_ns)
+                crc = crc32c(payload)
+            if corrupt:  # a flipped byte after the CRC was taken: what the verifier must catch
+                payload = bytes([payload[0] ^ 0xFF]) + payload[1:]
             key = make_key(seq, due_ns, crc)
             hdrs = make_headers(seq, due_ns, crc) if with_headers else None
             while True:
@@ -215,7 +228,7 @@ class ProducerAgent(Agent):
                     if kind is None:
                         send(p, seq, due_ns[j], slot)
                     else:
-                        self._send_anomaly(kind, send, p, seq, due_ns[j], slot, pool, deferred)
+                        self._send_anomaly(kind, send, p, seq, due_ns[j], slot, deferred)
                     if anomalies and p in deferred and deferred[p][0] != seq:
                         send(p, *deferred.pop(p))  # the held-back record, now after its successor
                 scheduled += n
@@ -230,7 +243,7 @@ class ProducerAgent(Agent):
             self._drain_reports()
             self.unflushed_at_stop = remaining
 
-    def _send_anomaly(self, kind, send, p, seq, due_ns, slot, pool, deferred) -> None:
+    def _send_anomaly(self, kind, send, p, seq, due_ns, slot, deferred) -> None:
         self.anomalies_injected[kind] += 1
         if kind == SKIP:
             with self._lock:
@@ -239,8 +252,7 @@ class ProducerAgent(Agent):
             send(p, seq, due_ns, slot)
             send(p, seq, due_ns, slot)
         elif kind == CORRUPT:
-            good = pool.payloads[slot % len(pool.payloads)]
-            send(p, seq, due_ns, slot, value=bytes([good[0] ^ 0xFF]) + good[1:])
+            send(p, seq, due_ns, slot, corrupt=True)
         elif kind == REORDER:
             deferred[p] = (seq, due_ns, slot)  # sent right after seq + 1
 

@@ -18,6 +18,7 @@ from agents.core.correctness import compare
 from agents.core.histogram import LatencyHistogram
 from agents.lakehouse.catalog import TableRef
 from agents.lakehouse.duckdb_iceberg import connect
+from agents.lakehouse.external_table import ExternalTableRef, bind_external_view
 from agents.lakehouse.queries import NEWEST_SQL, bind_events_view, islands, run_named
 from workloads.specs import QuerySpec
 
@@ -25,7 +26,7 @@ from workloads.specs import QuerySpec
 class QueryAgent(Agent):
     kind = "query"
 
-    def __init__(self, agent_id: str, run_id: str, table: TableRef, spec: QuerySpec | None = None,
+    def __init__(self, agent_id: str, run_id: str, table: TableRef | ExternalTableRef, spec: QuerySpec | None = None,
                  clock: Clock | None = None):
         super().__init__(agent_id, clock)
         self.run_id = run_id
@@ -46,7 +47,15 @@ class QueryAgent(Agent):
     def _open(self) -> None:
         if self._con is None:
             self._con = connect()
-            self._table = self.table_ref.load_or_create()
+            ref = self.table_ref
+            self._table = ref.load() if isinstance(ref, ExternalTableRef) else ref.load_or_create()
+
+    def _bind(self) -> int:
+        """`events` over the table's current snapshot (a team's table through its mapping)."""
+        self._table.refresh()
+        if isinstance(self.table_ref, ExternalTableRef):
+            return bind_external_view(self._con, self.table_ref, self._table, self.run_id, self.spec.engine)
+        return bind_events_view(self._con, self._table, self.spec.engine)
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -58,11 +67,10 @@ class QueryAgent(Agent):
             stop.wait(max(0.0, self.spec.interval_s - (self.clock.monotonic() - started)))
 
     def _cycle(self) -> None:
-        self._table.refresh()
-        self.data_files = bind_events_view(self._con, self._table, self.spec.engine)
+        self.data_files = self._bind()
         newest = self._con.execute(NEWEST_SQL).fetchone()
-        if newest is None:
-            return  # nothing ingested yet
+        if newest is None or newest[2] is None:
+            return  # nothing ingested yet (or a team's table whose send time is not mapped)
         producer_id, seq, newest_us = newest
         now_us = self.clock.wall_ns() // 1000
         freshness = max(0.0, (now_us - newest_us) / 1e6)
@@ -89,8 +97,7 @@ class QueryAgent(Agent):
         """Table vs acknowledgements, per producer incarnation: missing, duplicated, unexpected."""
         with self._lock:
             self._open()
-            self._table.refresh()
-            bind_events_view(self._con, self._table, self.spec.engine)
+            self._bind()
             table_islands = islands(self._con, self.run_id)
         acked = merge_acks(AckLedger.from_json(raw) for raw in ack_ledgers)
         return compare(table_islands, acked, settled=settled).summary()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -56,10 +57,47 @@ def load_workload(name_or_path: str | None = None) -> Workload:
     if not isinstance(raw, dict):
         raise WorkloadError(f"{path}: a workload is a mapping of fields, not a {type(raw).__name__}",
                             fix="start the file with fields such as `name:` and `topic:`")
+    _read_schema_file(path, raw)
+    _absolute_sqlite_catalog(raw)
     try:
         return Workload.model_validate(raw)
     except ValidationError as exc:
         raise WorkloadError(describe(path, exc), fix=f"correct {path} (see workloads/README.md)") from exc
+
+
+def _read_schema_file(path: Path, raw: dict) -> None:
+    """Put the Avro schema a record payload names (relative to the workload file) into
+    the workload itself: agents on other nodes cannot read the file."""
+    try:
+        record = raw["producers"]["spec"]["payload"]["record"]
+        name = record["schema_file"]
+    except (KeyError, TypeError):
+        return
+    if not isinstance(name, str) or "avro_schema" in record:
+        return  # validation says what is wrong
+    schema_path = (path.parent / name) if not Path(name).is_absolute() else Path(name)
+    try:
+        record["avro_schema"] = json.loads(schema_path.read_text())
+    except FileNotFoundError as exc:
+        raise WorkloadError(f"{path}: producers.spec.payload.record.schema_file: {schema_path} does not exist",
+                            fix="give a path relative to the workload file") from exc
+    except json.JSONDecodeError as exc:
+        raise WorkloadError(f"{path}: producers.spec.payload.record.schema_file: {schema_path} is not JSON "
+                            f"(line {exc.lineno}: {exc.msg})", fix="give an Avro schema (.avsc)") from exc
+
+
+def _absolute_sqlite_catalog(raw: dict) -> None:
+    """A relative SQLite path of an external table's catalog, taken from the directory the
+    command runs in (where a team would start its job): the run's processes run elsewhere."""
+    try:
+        catalog = raw["ingestion"]["table"]["catalog"]
+        uri = catalog["uri"]
+    except (KeyError, TypeError):
+        return
+    if isinstance(uri, str) and uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        relative = uri.removeprefix("sqlite:///")
+        if relative and not relative.startswith(":memory:"):
+            catalog["uri"] = f"sqlite:///{(Path.cwd() / relative).resolve()}"
 
 
 def describe(path: Path, exc: ValidationError) -> str:

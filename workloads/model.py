@@ -6,15 +6,20 @@ starts, so a bad file never costs a run (house rule 7).
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from workloads.analysis import AnalysisSpec
 from workloads.faults import FaultScheduleSpec
+from workloads.ingestion import IngestionSpec
 from workloads.specs import ConsumerSpec, MaintenanceSpec, NodeSpec, ProducerSpec, QuerySpec, Strict
 
 NAME = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+# The table's tick columns (agents/lakehouse/schema.py TICK_FIELDS; a unit test keeps them
+# equal): only a `ticks` payload's table has them.
+TICK_TABLE_COLUMNS = ("symbol", "price", "quantity", "side", "exchange", "exchange_ts")
 
 
 class TopicSpec(Strict):
@@ -69,14 +74,25 @@ class Workload(Strict):
     faults: FaultScheduleSpec = FaultScheduleSpec()
     slo: SLOSpec = SLOSpec()
     analysis: AnalysisSpec = AnalysisSpec()
+    ingestion: IngestionSpec = IngestionSpec()
 
     @model_validator(mode="after")
     def _consistent(self):
         if self.consumers.count > self.topic.partitions:
             raise ValueError(f"consumers.count ({self.consumers.count}) exceeds topic.partitions "
                              f"({self.topic.partitions}): the extra members would sit idle")
+        if self.payload_mode != "ticks" and self.queries.count and not self.ingestion.external:
+            for q in self.queries.spec.queries:
+                used = sorted(c for c in TICK_TABLE_COLUMNS if re.search(rf"\b{c}\b", q.sql, re.IGNORECASE))
+                if used:
+                    raise ValueError(
+                        f"query {q.name} reads tick columns ({', '.join(used)}) that the table of a "
+                        f"`{self.producers.spec.payload.mode}` payload does not have (it keeps the value in "
+                        f"`payload`): give queries.spec.queries over the envelope columns, or queries.count: 0")
         return self
 
     @property
     def payload_mode(self) -> str:
-        return self.producers.spec.payload.mode
+        """The table's payload columns: the tick columns, or the value's bytes (raw and
+        record payloads alike)."""
+        return "ticks" if self.producers.spec.payload.mode == "ticks" else "raw"

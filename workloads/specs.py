@@ -5,12 +5,14 @@ Bad values are refused with the field, the value and what is allowed (house rule
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agents.core import record_schema
 from agents.core.payloads import SizeDistribution
 from agents.core.rates import Burst, Constant, DiurnalSine, RateProfile, Steps
+from agents.core.record_schema import RecordPlan
 
 
 class Strict(BaseModel):
@@ -67,11 +69,50 @@ class SizeSpec(Strict):
         return SizeDistribution(self.distribution, self.mean, self.low, self.high, self.sigma)
 
 
+EnvelopePart = Literal["run_id", "producer_id", "incarnation", "partition", "seq", "sent_us"]
+
+
+class RecordSpec(Strict):
+    """Records in a team's own schema (payload mode `record`): JSON or Avro binary, each
+    field filled by a generator (agents/core/field_generators.py), from a preset, or from
+    its Avro default or type. The envelope always travels in the key and headers;
+    `envelope_fields` also writes parts of it into named fields of the value."""
+
+    format: Literal["json", "avro"] = "json"
+    preset: Literal["market_ticks"] | None = None
+    fields: dict[str, dict[str, Any]] = Field(default_factory=dict,
+                                              description="field -> {gen: sequence|choice|range|..., params}")
+    schema_file: str | None = Field(default=None, description="an Avro record schema (.avsc), relative to "
+                                    "the workload file; read when the workload is loaded")
+    avro_schema: dict[str, Any] | None = Field(default=None, description="the Avro record schema itself")
+    envelope_fields: dict[EnvelopePart, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _buildable(self):
+        if self.schema_file is not None and self.avro_schema is None:
+            raise ValueError(f"schema_file {self.schema_file!r} was not read (only a workload file loaded by "
+                             f"`soak` can name one); give the schema itself as avro_schema")
+        self.build()  # ValueError names the field
+        return self
+
+    def build(self) -> RecordPlan:
+        """A fresh plan for one producer (generators keep state)."""
+        return record_schema.plan(self.format, self.fields, self.avro_schema, self.preset, self.envelope_fields)
+
+
 class PayloadSpec(Strict):
-    mode: Literal["ticks", "raw"] = "ticks"
+    mode: Literal["ticks", "raw", "record"] = "ticks"
     size: SizeSpec = SizeSpec()
     pool_size: int = Field(default=4096, ge=1, le=1_000_000)
     refresh_s: float = Field(default=10.0, gt=0, description="how often tick timestamps are renewed")
+    record: RecordSpec | None = Field(default=None, description="mode `record`: the schema and its generators "
+                                      "(size, pool_size and refresh_s do not apply)")
+
+    @model_validator(mode="after")
+    def _record_iff_mode(self):
+        if (self.mode == "record") != (self.record is not None):
+            raise ValueError("payload.record is given with mode `record`, and only then")
+        return self
 
 
 class FaultyMode(Strict):
@@ -145,8 +186,9 @@ DEFAULT_QUERIES = (
 class QuerySpec(Strict):
     interval_s: float = Field(default=10.0, gt=0)
     queries: tuple[NamedQuery, ...] = DEFAULT_QUERIES
-    engine: Literal["plan", "extension"] = Field(
-        default="plan", description="plan: pyiceberg plans files, DuckDB reads Parquet; extension: iceberg_scan")
+    engine: Literal["plan", "extension", "arrow"] = Field(
+        default="plan", description="plan: pyiceberg plans files, DuckDB reads Parquet; extension: iceberg_scan; "
+                                    "arrow (a team's table in external mode, e.g. on S3): pyiceberg reads the rows")
     window_s: float = Field(default=60.0, gt=0)
 
 

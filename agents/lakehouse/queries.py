@@ -23,6 +23,10 @@ WITH per_seq AS (
 SELECT producer_id, incarnation, partition, min(seq) AS lo, max(seq) + 1 AS hi, sum(n) AS rows
 FROM grouped GROUP BY producer_id, incarnation, partition, grp
 """
+DUPLICATED_SQL = """
+SELECT producer_id, incarnation, partition, seq, count(*) AS n FROM events WHERE run_id = $run_id
+GROUP BY ALL HAVING count(*) > 1 ORDER BY producer_id, incarnation, partition, seq LIMIT $limit
+"""
 NEWEST_SQL = "SELECT producer_id, seq, epoch_us(sent_ts) FROM events ORDER BY sent_ts DESC LIMIT 1"
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -33,6 +37,11 @@ def _quote(text: str) -> str:
 
 def bind_events_view(con: duckdb.DuckDBPyConnection, table: Table, engine: str) -> int:
     """(Re)define `events` over the table's current snapshot; returns the data file count."""
+    if engine == "arrow":  # pyiceberg reads every row: any warehouse its FileIO reaches
+        con.register("soak_rows", table.scan().to_arrow())
+        con.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM soak_rows")
+        snapshot = table.current_snapshot()
+        return int(snapshot.summary["total-data-files"] or 0) if snapshot and snapshot.summary else 0
     if engine == "extension":
         con.execute(f"CREATE OR REPLACE VIEW events AS SELECT * FROM iceberg_scan({_quote(table.metadata_location)})")
         snapshot = table.current_snapshot()
@@ -63,3 +72,9 @@ def islands(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[StreamKey, list
     for producer_id, incarnation, partition, lo, hi, rows in con.execute(ISLANDS_SQL, {"run_id": run_id}).fetchall():
         out.setdefault((producer_id, int(incarnation), int(partition)), []).append((int(lo), int(hi), int(rows)))
     return out
+
+
+def duplicated_keys(con: duckdb.DuckDBPyConnection, run_id: str, limit: int = 10) -> list[list]:
+    """Sample keys held more than once: [producer|incarnation|partition, seq, rows]."""
+    return [[f"{p}|{i}|{part}", int(seq), int(n)]
+            for p, i, part, seq, n in con.execute(DUPLICATED_SQL, {"run_id": run_id, "limit": limit}).fetchall()]

@@ -60,8 +60,9 @@ def start(
     clock = SystemClock()
     spec = create_run(store, loaded, hours, settings, clock, interval_s)
     start_controller(spec, grafana_token(settings))
-    console.print(f"run {spec.run_id}: workload {loaded.name}, {hours:g} h, topic {spec.topic}, "
-                  f"table {spec.table_ref.identifier}")
+    table = (f"the team's table {spec.external_table.identifier} (external ingestion)" if spec.external_table
+             else f"table {spec.table_ref.identifier}")
+    console.print(f"run {spec.run_id}: workload {loaded.name}, {hours:g} h, topic {spec.topic}, {table}")
     if detach:
         console.print(f"started in the background: `soak status {spec.run_id}` to watch, "
                       f"`soak stop {spec.run_id}` to stop")

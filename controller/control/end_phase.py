@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from agents.core.histogram import LatencyHistogram, interval
-from controller.control.table_work import check_table
+from controller.control.table_work import check_external, check_table
 from controller.fleet.slots import PRODUCER, of_kind
 from controller.runs.states import RunState
 from controller.runs.verdict import Evidence, judge
@@ -17,6 +17,8 @@ from controller.runs.verdict import Evidence, judge
 log = logging.getLogger(__name__)
 STOPPED, DRAINED, DRAIN_TIMEOUT, CHECKED = ("end:producers_stopped", "end:drained", "end:drain_timeout",
                                             "end:checked")
+SETTLED = "end:settled"  # external mode: the team's job has landed what it will land
+SETTLE_POLL_S = 5.0
 
 
 def drain_outcome(stopped_ns: int, watched_from_ns: int, now_ns: int, lag_read_ns: int, lag_left: int,
@@ -31,6 +33,13 @@ def drain_outcome(stopped_ns: int, watched_from_ns: int, now_ns: int, lag_read_n
     if (now_ns - max(stopped_ns, watched_from_ns)) / 1e9 > timeout_s:
         return DRAIN_TIMEOUT
     return None
+
+
+def settled(now_ns: int, started_ns: int, last_change_ns: int, missing: int | None, quiet_s: float,
+            timeout_s: float) -> bool:
+    """Pure: the team's table is as complete as it will get once it holds every
+    acknowledged record, has not changed for `quiet_s`, or `timeout_s` has passed."""
+    return missing == 0 or (now_ns - last_change_ns) / 1e9 >= quiet_s or (now_ns - started_ns) / 1e9 >= timeout_s
 
 
 def fault_evidence(faults: list[dict]) -> dict:
@@ -49,6 +58,7 @@ class EndPhase:
         events = controller.store.events(controller.run_id)
         self.done: dict[str, dict] = {e["kind"]: e for e in events if e["kind"].startswith("end:")}
         self._settling_since: int | None = None
+        self._table_watch: dict | None = None  # external mode: since when, the last check, its last change
         self._watched_from = controller.clock.wall_ns()  # this controller's start (later than the stop if resumed)
 
     @property
@@ -56,8 +66,8 @@ class EndPhase:
         return STOPPED in self.done
 
     def describe(self) -> str | None:
-        for stage, text in ((CHECKED, "checked"), (DRAIN_TIMEOUT, "drain timed out"), (DRAINED, "drained"),
-                            (STOPPED, "draining")):
+        for stage, text in ((CHECKED, "checked"), (SETTLED, "table settled"), (DRAIN_TIMEOUT, "drain timed out"),
+                            (DRAINED, "drained"), (STOPPED, "draining")):
             if stage in self.done:
                 return text
         return "stopping producers" if self.c.state == RunState.DRAINING else None
@@ -73,6 +83,8 @@ class EndPhase:
                 self._stop_producers()
         elif DRAINED not in self.done and DRAIN_TIMEOUT not in self.done:
             self._drain()
+        elif self.c.spec.external_table is not None and SETTLED not in self.done:
+            self._settle()
         elif CHECKED not in self.done:
             self._check_and_judge(run)
 
@@ -115,15 +127,48 @@ class EndPhase:
         elif outcome == DRAIN_TIMEOUT:
             self._mark(DRAIN_TIMEOUT, lag_left=lag_left)
 
+    def _settle(self) -> None:
+        """External mode: check the team's table again every few seconds until their job has
+        landed every acknowledged record, or gone quiet, or the settle time is up."""
+        c = self.c
+        now = c.clock.wall_ns()
+        watch = self._table_watch
+        if watch is None:
+            watch = self._table_watch = {"since": now, "polled": 0, "rows": None, "changed": now, "check": None,
+                                         "error": None}
+        elif (now - watch["polled"]) / 1e9 < SETTLE_POLL_S:
+            return
+        watch["polled"] = now
+        try:
+            check, error = check_external(c.spec.external_table, c.run_id, c.store.ack_ledgers(c.run_id)), None
+        except Exception as exc:
+            check, error = None, f"{type(exc).__name__}: {exc}"
+            log.warning("check of the external table failed: %s", error)
+        watch["check"], watch["error"] = check, error
+        rows = check["table_rows"] if check else None
+        if rows != watch["rows"]:
+            watch["rows"], watch["changed"] = rows, now
+        ingestion = c.spec.workload.ingestion
+        if settled(now, watch["since"], watch["changed"], check["missing"] if check else None,
+                   ingestion.quiet_s, ingestion.settle_timeout_s):
+            self._mark(SETTLED, seconds=(now - watch["since"]) / 1e9, rows=rows)
+
+    def _final_check(self) -> tuple[dict | None, str | None]:
+        c = self.c
+        watch = self._table_watch
+        if c.spec.external_table is not None and watch is not None:
+            return watch["check"], watch["error"]  # the settle stage's last check is the final one
+        try:
+            if c.spec.external_table is not None:  # settled by an earlier controller: check again
+                return check_external(c.spec.external_table, c.run_id, c.store.ack_ledgers(c.run_id)), None
+            return check_table(c.spec.table_ref, c.spec.topic, c.run_id, c.store.ack_ledgers(c.run_id)), None
+        except Exception as exc:  # the verdict says the check could not run
+            log.warning("final check failed: %s", exc, exc_info=True)
+            return None, f"{type(exc).__name__}: {exc}"
+
     def _check_and_judge(self, run) -> None:
         c = self.c
-        ledgers = c.store.ack_ledgers(c.run_id)
-        check, error = None, None
-        try:
-            check = check_table(c.spec.table_ref, c.spec.topic, c.run_id, ledgers)
-        except Exception as exc:  # the verdict says the check could not run
-            error = f"{type(exc).__name__}: {exc}"
-            log.warning("final check failed: %s", error, exc_info=True)
+        check, error = self._final_check()
         self._stop_fleet()
         c.flush()
         t = c.totals

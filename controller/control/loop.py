@@ -23,7 +23,7 @@ from agents.kafka.clients import ensure_topic
 from controller.control.analysis_step import AnalysisStep
 from controller.control.end_phase import EndPhase
 from controller.control.progress import Peaks, Window, advance, freshness
-from controller.control.table_work import create_table
+from controller.control.table_work import create_table, probe_external
 from controller.faults.base import FaultContext
 from controller.faults.manager import FaultManager
 from controller.faults.recovery import Observation as FaultObservation
@@ -190,7 +190,11 @@ class Controller:
     def _prepare(self) -> None:
         w = self.spec.workload
         ensure_topic(self.spec.bootstrap, self.spec.topic, w.topic.partitions, w.topic.replication_factor)
-        create_table(self.spec.table_ref)  # in a child process: pyiceberg stays out of this one
+        external = self.spec.external_table
+        if external is not None:
+            probe_external(external)  # their table loads and has the mapped columns
+        else:
+            create_table(self.spec.table_ref)  # in a child process: pyiceberg stays out of this one
         self._set_state(RunState.RUNNING)
 
     # -- fleet -------------------------------------------------------------------------------------

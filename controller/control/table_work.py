@@ -1,5 +1,5 @@
-"""The controller's table work, done in a child process: creating the run's table and the
-final check.
+"""The controller's table work, done in a child process: creating the run's table (or, in
+external mode, loading the team's), and the final check.
 
 The controller lives as long as the run; pyiceberg (about 30 MiB imported) and the final
 check's reading of a day of rows would stay in its RSS for good. A child process takes
@@ -15,9 +15,11 @@ import sys
 from dataclasses import asdict
 
 from agents.lakehouse.catalog import TableRef
+from agents.lakehouse.external_table import ExternalTableError, ExternalTableRef
 
 CREATE_TIMEOUT_S = 300.0
 CHECK_TIMEOUT_S = 3600.0  # a day of rows read back and compared with every ack ledger
+KNOWN = "table work: "  # the child's last line for an error it can name
 
 
 class TableWorkError(RuntimeError):
@@ -35,6 +37,18 @@ def check_table(table_ref: TableRef, topic: str, run_id: str, ack_ledgers: list[
                       "ack_ledgers": ack_ledgers}, CHECK_TIMEOUT_S)
 
 
+def probe_external(ref: ExternalTableRef) -> None:
+    """The team's table loads and has the mapped columns (ExternalTableError's message in
+    the TableWorkError otherwise)."""
+    _in_child({"action": "probe_external", "external": ref.to_json()}, CREATE_TIMEOUT_S)
+
+
+def check_external(ref: ExternalTableRef, run_id: str, ack_ledgers: list[dict]) -> dict:
+    """agents.lakehouse.final_check.check_external, in a child process."""
+    return _in_child({"action": "check_external", "external": ref.to_json(), "run_id": run_id,
+                      "ack_ledgers": ack_ledgers}, CHECK_TIMEOUT_S)
+
+
 def _in_child(request: dict, timeout_s: float) -> dict:
     try:
         done = subprocess.run([sys.executable, "-m", __name__], input=json.dumps(request), capture_output=True,
@@ -42,12 +56,22 @@ def _in_child(request: dict, timeout_s: float) -> dict:
     except subprocess.TimeoutExpired as exc:
         raise TableWorkError(f"table {request['action']} did not finish within {timeout_s:.0f} s") from exc
     if done.returncode != 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        lines = done.stderr.strip().splitlines()
+        if lines and lines[-1].startswith(KNOWN):  # a failure the child could name: its message alone
+            raise TableWorkError(lines[-1].removeprefix(KNOWN))
+        tail = "\n".join(lines[-5:])
         raise TableWorkError(f"table {request['action']} failed (exit code {done.returncode}): {tail}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _serve(request: dict) -> dict:
+    if request["action"] == "probe_external":
+        ExternalTableRef.from_json(request["external"]).load()
+        return {}
+    if request["action"] == "check_external":
+        from agents.lakehouse.final_check import check_external as check
+
+        return check(ExternalTableRef.from_json(request["external"]), request["run_id"], request["ack_ledgers"])
     table_ref = TableRef(**request["table_ref"])
     if request["action"] == "create":
         table_ref.ensure_local_dirs()
@@ -61,5 +85,9 @@ def _serve(request: dict) -> dict:
 
 
 if __name__ == "__main__":
-    answer = _serve(json.loads(sys.stdin.read()))
+    try:
+        answer = _serve(json.loads(sys.stdin.read()))
+    except ExternalTableError as exc:
+        print(f"{KNOWN}{exc}", file=sys.stderr)
+        sys.exit(1)
     print(json.dumps(answer, default=str))

@@ -16,11 +16,15 @@ def agent_args(spec: RunSpec, slot: AgentSlot) -> tuple[type[Agent], tuple]:
     w, aid = spec.workload, slot.agent_id
     if slot.kind == PRODUCER:
         return ProducerAgent, (aid, spec.run_id, spec.topic, spec.agent_bootstrap, w.producers.spec)
+    external = spec.external_table
     if slot.kind == CONSUMER:
+        if external is not None:  # read-only: the team's job writes the table
+            return ConsumerVerifierAgent, (aid, spec.run_id, spec.topic, spec.agent_bootstrap, spec.group_id, None,
+                                           w.consumers.spec.model_copy(update={"write_table": False}))
         return ConsumerVerifierAgent, (aid, spec.run_id, spec.topic, spec.agent_bootstrap, spec.group_id,
                                        spec.table_ref, w.consumers.spec)
     if slot.kind == QUERY:
-        return QueryAgent, (aid, spec.run_id, spec.table_ref, w.queries.spec)
+        return QueryAgent, (aid, spec.run_id, external or spec.table_ref, w.queries.spec)
     if slot.kind == MAINTENANCE:
         return MaintenanceAgent, (aid, spec.table_ref, spec.topic, w.table.maintenance)
     if slot.kind == NODE:

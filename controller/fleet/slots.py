@@ -37,9 +37,10 @@ def of_kind(by_agent: dict, kind: str) -> dict:
 
 
 def workload_slots(workload: Workload) -> list[AgentSlot]:
-    """Producers, consumer-verifiers, query agents and one maintenance agent for the table."""
+    """Producers, consumer-verifiers, query agents and one maintenance agent for the table
+    (none for a team's table: its upkeep is theirs)."""
     counts = {PRODUCER: workload.producers.count, CONSUMER: workload.consumers.count,
-              QUERY: workload.queries.count, MAINTENANCE: 1}
+              QUERY: workload.queries.count, MAINTENANCE: 0 if workload.ingestion.external else 1}
     return [AgentSlot(kind, i) for kind, n in counts.items() for i in range(n)]
 
 

@@ -12,6 +12,7 @@ import re
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.lakehouse.catalog import TableRef
+from agents.lakehouse.external_table import ExternalTableRef
 from controller.faults.environment import FaultEnvironment, resolve
 from controller.settings import SoakSettings
 from workloads.model import Workload
@@ -67,10 +68,20 @@ class RunSpec(BaseModel):
         return self.hours * 3600.0
 
     # Each run has its own topic, consumer group and table, so runs never read each
-    # other's records and every run starts from empty offsets and an empty table.
+    # other's records and every run starts from empty offsets and an empty table. In
+    # external mode the topic is the one the team's job reads, as named; verifiers pass
+    # over earlier runs' records (the key's run tag) and the check keeps to this run's.
     @property
     def topic(self) -> str:
+        if self.workload.ingestion.external:
+            return self.workload.topic.name
         return f"{self.workload.topic.name}-{self.run_id}"
+
+    @property
+    def external_table(self) -> ExternalTableRef | None:
+        """The team's table (external mode), else None."""
+        ingestion = self.workload.ingestion
+        return ExternalTableRef.from_spec(ingestion.table) if ingestion.external else None
 
     @property
     def group_id(self) -> str:

@@ -48,6 +48,17 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
+def _first(examples: list | None, what: str) -> str:
+    """' (e.g. stream seqs a..b)' from a check's first example, if it has one."""
+    if not examples:
+        return ""
+    stream, *rest = examples[0]
+    if what == "seqs":  # a missing range [a, b)
+        a, b = rest
+        return f" (e.g. {stream} seq {a})" if b - a == 1 else f" (e.g. {stream} seqs {a}..{b - 1})"
+    return f" (e.g. {stream} seq {rest[0]}, {rest[1]} rows)"
+
+
 def judge(e: Evidence, slo: SLOSpec) -> Verdict:
     found: list[tuple[str, str]] = []
 
@@ -58,10 +69,14 @@ def judge(e: Evidence, slo: SLOSpec) -> Verdict:
         add(FAIL, f"the final correctness check could not run: {e.check_error or 'unknown error'}")
     else:
         c = e.check
+        table = f"the table {c['table']}" if c.get("table") else "the table"
+        examples = c.get("examples") or {}
         if c.get("missing", 0):
-            add(FAIL, f"{c['missing']} acknowledged records are missing from the table")
+            add(FAIL, f"table check: {c['missing']} acknowledged records are missing from {table}"
+                      f"{_first(examples.get('missing'), 'seqs')}")
         if c.get("duplicates", 0):
-            add(FAIL, f"{c['duplicates']} duplicate rows in the table")
+            add(FAIL, f"table check: {c['duplicates']} duplicate rows in {table}"
+                      f"{_first(examples.get('duplicated_keys'), 'seq')}")
         if c.get("state_losses", 0):
             add(FAIL, f"{c['state_losses']} acknowledged records never reached a verifier")
     for kind in ("corrupt", "reordered", "duplicate"):

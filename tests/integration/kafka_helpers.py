@@ -53,19 +53,25 @@ def produce(bootstrap: str, topic: str, count: int, timeout_s: float = 60.0) -> 
 
 def consume_keys(bootstrap: str, topic: str, expected: int, timeout_s: float = 60.0) -> list[int]:
     """Read the topic from the beginning with a fresh group until `expected` records or timeout."""
+    return [int(key) for key, _ in consume_records(bootstrap, topic, expected, timeout_s)]
+
+
+def consume_records(bootstrap: str, topic: str, expected: int, timeout_s: float = 60.0) -> list[tuple[bytes, bytes]]:
+    """(key, value) of each record, read from the beginning with a fresh group until
+    `expected` records or timeout."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"g-{uuid.uuid4().hex[:8]}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
     consumer.subscribe([topic])
-    keys: list[int] = []
+    records: list[tuple[bytes, bytes]] = []
     deadline = time.monotonic() + timeout_s
     try:
-        while len(keys) < expected and time.monotonic() < deadline:
+        while len(records) < expected and time.monotonic() < deadline:
             for msg in consumer.consume(num_messages=1000, timeout=1.0):
                 if msg.error():
                     if msg.error().code() != KafkaError._PARTITION_EOF:
                         raise RuntimeError(msg.error())
                     continue
-                keys.append(int(msg.key()))
+                records.append((msg.key(), msg.value()))
     finally:
         consumer.close()
-    return keys
+    return records

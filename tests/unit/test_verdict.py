@@ -15,8 +15,14 @@ def test_correctness_problems_fail_the_run():
     v = judge(Evidence(check={**CLEAN, "missing": 3, "duplicates": 2}, acked=1000,
                        anomalies={"corrupt": 1}), SLOSpec())
     assert v.level == FAIL
-    assert v.reasons[:3] == ("3 acknowledged records are missing from the table", "2 duplicate rows in the table",
-                             "verifiers saw 1 corrupt records")
+    assert v.reasons[:3] == ("table check: 3 acknowledged records are missing from the table",
+                             "table check: 2 duplicate rows in the table", "verifiers saw 1 corrupt records")
+    named = judge(Evidence(check={**CLEAN, "missing": 3, "duplicates": 2, "table": "team.trades",
+                                  "examples": {"missing": [["producer-0|1|2", 10, 12], ["producer-1|1|0", 5, 6]],
+                                               "duplicated_keys": [["producer-0|1|1", 40, 2]]}}, acked=1000), SLOSpec())
+    assert named.reasons[:2] == (
+        "table check: 3 acknowledged records are missing from the table team.trades (e.g. producer-0|1|2 seqs 10..11)",
+        "table check: 2 duplicate rows in the table team.trades (e.g. producer-0|1|1 seq 40, 2 rows)")
     assert judge(Evidence(check=None, check_error="catalog down", acked=5), SLOSpec()).reasons == (
         "the final correctness check could not run: catalog down",)
     assert judge(Evidence(check=CLEAN, drained=False, lag_left=42, acked=5), SLOSpec()).level == FAIL

@@ -1,5 +1,8 @@
 """Workload files: the shipped ones load; each kind of mistake is refused in one line."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from workloads.loader import WorkloadError, builtin_names, load_workload
@@ -35,6 +38,16 @@ BAD = [
     ("queries:\n  spec:\n    queries: [{name: 'Bad Name', sql: 'select 1'}]\n", "queries.spec.queries.0.name"),
     ("slo:\n  min_throughput_ratio: 1.5\n", "slo.min_throughput_ratio: Input should be less than or equal to 1"),
     ("table:\n  identifier: events\n", "table.identifier: String should match pattern"),
+    ("producers:\n  spec:\n    payload: {mode: record}\n", "payload.record is given with mode `record`, and only then"),
+    ("producers:\n  spec:\n    payload: {record: {preset: market_ticks}}\n", "payload.record is given with mode"),
+    ("producers:\n  spec:\n    payload: {mode: record, record: {fields: {x: {gen: rnage}}}}\n",
+     "producers.spec.payload.record: field x: unknown generator 'rnage'"),
+    ("producers:\n  spec:\n    payload: {mode: record, record: {preset: market_ticks, envelope_fields: {offset: o}}}\n",
+     "producers.spec.payload.record.envelope_fields.offset"),
+    ("producers:\n  spec:\n    payload: {mode: record, record: {schema_file: nope.avsc}}\n",
+     "schema_file: "),
+    ("producers:\n  spec:\n    payload: {mode: raw}\n",
+     "query window_aggregate reads tick columns (price, symbol) that the table of a `raw` payload does not have"),
     ("- just\n- a list\n", "a workload is a mapping of fields, not a list"),
     ("topic: {name: [unclosed\n", "not valid YAML at line"),
 ]
@@ -62,3 +75,41 @@ def test_unknown_workload_name_lists_the_shipped_ones():
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(WorkloadError, match="does not exist"):
         load_workload(str(tmp_path / "missing.yaml"))
+
+
+def test_a_record_schema_file_is_read_relative_to_the_workload_and_embedded(tmp_path):
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "trade.avsc").write_text(json.dumps({
+        "type": "record", "name": "Trade", "fields": [{"name": "id", "type": "long"}, {"name": "src", "type": "string"},
+                                                     {"name": "n", "type": "long"}]}))
+    path = tmp_path / "team.yaml"
+    path.write_text("queries: {count: 0}\nproducers:\n  spec:\n    payload:\n      mode: record\n      record:\n        format: avro\n"
+                    "        schema_file: schemas/trade.avsc\n        fields: {id: {gen: sequence, start: 1}}\n"
+                    "        envelope_fields: {producer_id: src, seq: n}\n")
+    workload = load_workload(str(path))
+    record = workload.producers.spec.payload.record
+    assert record.avro_schema["name"] == "Trade" and workload.payload_mode == "raw"
+    # The embedded schema travels with the workload: agents elsewhere need no file.
+    again = Workload.model_validate(workload.model_dump(mode="json"))
+    assert again.producers.spec.payload.record.build().avro_schema == record.avro_schema
+
+
+def test_a_record_schema_file_that_is_not_json_is_named(tmp_path):
+    (tmp_path / "bad.avsc").write_text("{not json")
+    path = tmp_path / "team.yaml"
+    path.write_text("producers:\n  spec:\n    payload: {mode: record, record: {schema_file: bad.avsc}}\n")
+    with pytest.raises(WorkloadError, match="bad.avsc is not JSON"):
+        load_workload(str(path))
+
+
+def test_the_tick_columns_the_workload_knows_are_the_tables():
+    from agents.lakehouse.schema import TICK_FIELDS
+    from workloads.model import TICK_TABLE_COLUMNS
+    assert TICK_TABLE_COLUMNS == tuple(name for name, _, _ in TICK_FIELDS)
+
+
+def test_a_relative_sqlite_catalog_of_an_external_table_is_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    workload = load_workload(str(Path(__file__).resolve().parents[2] / "workloads" / "examples" / "external.yaml"))
+    assert workload.ingestion.table.catalog.uri == f"sqlite:///{tmp_path / 'ingest-job' / 'catalog.db'}"
+    assert workload.payload_mode == "raw" and workload.producers.spec.payload.record.avro_schema["name"] == "Tick"

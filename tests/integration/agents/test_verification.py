@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import struct
+
+import fastavro
 import pytest
 
 from agents.consumer import ConsumerVerifierAgent
+from agents.core.envelope import KEY_SEQ_AT, crc32c
 from agents.core.histogram import LatencyHistogram
+from agents.lakehouse.catalog import TableRef
 from agents.producer import ProducerAgent
 from agents.query import QueryAgent
 from tests.integration.agents.conftest import table_verdict, wait_for
-from tests.integration.kafka_helpers import create_topic
-from workloads.specs import ConsumerSpec, FaultyMode, ProducerSpec, QuerySpec, RateSpec
+from tests.integration.kafka_helpers import consume_records, create_topic
+from workloads.specs import (ConsumerSpec, FaultyMode, PayloadSpec, ProducerSpec, QuerySpec, RateSpec,
+                            RecordSpec)
 
 MAX = RateSpec(profile="max")
 
@@ -41,6 +48,48 @@ def test_faulty_producer_anomalies_are_reported_exactly(bootstrap, table_ref, st
     assert (verdict["missing"], verdict["duplicates"], verdict["unexpected"]) == (5, 7, 0)
     assert verdict["state_losses"] == 5
     assert verdict["table_rows"] == sent and verdict["table_distinct"] == 9_000 - 5
+
+
+def test_records_in_a_teams_avro_schema_are_verified_exactly_and_decode_by_that_schema(bootstrap, tmp_path, started):
+    """Payload mode `record`: Avro market ticks with the envelope also in named fields. The
+    verifier finds the planted anomalies exactly, the raw table holds every acked record,
+    and a plain consumer decodes each value by the schema and finds the key's envelope."""
+    topic = create_topic(bootstrap, partitions=3)
+    table = TableRef(f"sqlite:///{tmp_path / 'catalog.db'}", (tmp_path / "warehouse").as_uri(), payload_mode="raw")
+    record = RecordSpec(format="avro", preset="market_ticks",
+                        envelope_fields={"producer_id": "source", "seq": "seq", "sent_us": "sent_us"})
+    faulty = FaultyMode(seed=5, skip=3, duplicate=4, corrupt=2, within=1_000)
+    producer = ProducerAgent("p-avro", "run-a", topic, bootstrap,
+                             ProducerSpec(rate=MAX, max_records=6_000, faulty=faulty,
+                                          payload=PayloadSpec(mode="record", record=record)))
+    verifier = ConsumerVerifierAgent("c-0", "run-a", topic, bootstrap, "g-avro", table,
+                                     ConsumerSpec(commit_interval_s=0.5))
+    started(verifier, producer)
+    assert producer.wait(60) and producer.health()["state"] == "finished", producer.health()
+    sent = producer.stats()["sent"]
+    assert sent == 6_000 - 3 + 4
+    wait_for(lambda: verifier.stats()["committed_records"] >= sent, 60, what="all records in the table")
+    stats = verifier.stats()
+    verifier.stop()
+    v = stats["verdicts"]
+    assert (v["duplicate"], v["corrupt"]) == (4, 2) and stats["candidate_losses"]["records"] == 3
+    verdict = table_verdict(table, topic, "run-a", [producer.ack_ledger()])
+    assert (verdict["missing"], verdict["duplicates"], verdict["unexpected"]) == (3, 4, 0)
+
+    schema = fastavro.parse_schema(record.build().avro_schema)
+    records = consume_records(bootstrap, topic, sent)
+    assert len(records) == sent
+    decoded = 0
+    for key, value in records:
+        seq, sent_ns, crc = struct.unpack_from(">qqI", key, KEY_SEQ_AT)
+        if crc32c(value) != crc:
+            continue  # one of the corrupted ones
+        row = fastavro.schemaless_reader(io.BytesIO(value), schema)
+        assert (row["source"], row["seq"]) == ("p-avro", seq)
+        assert int(row["sent_us"].timestamp() * 1_000_000) == sent_ns // 1000
+        assert row["symbol"] and row["price"] > 0 and row["quantity"] % 100 == 0
+        decoded += 1
+    assert decoded == sent - 2
 
 
 def test_clean_pipeline_two_producers_three_partitions(bootstrap, table_ref, started):

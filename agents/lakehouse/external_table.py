@@ -1,0 +1,142 @@
+"""A team's own Iceberg table, read (never written) through a column mapping.
+
+The `events` view over it has the soak table's envelope columns (run_id, producer_id,
+incarnation, partition, seq, sent_ts) taken from the team's columns, then the team's
+other columns as they are, so the final check, the freshness probe and a workload's own
+queries read it as they read the soak table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
+    from pyiceberg.catalog import Catalog
+    from pyiceberg.table import Table
+
+ENVELOPE = ("run_id", "producer_id", "incarnation", "partition", "seq", "sent_ts")
+_CASTS = {"producer_id": "VARCHAR", "incarnation": "BIGINT", "partition": "INTEGER", "seq": "BIGINT"}
+_TIMESTAMP_TYPES = ("timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns")
+
+
+class ExternalTableError(Exception):
+    """The team's table cannot be read as configured (message says what and where)."""
+
+
+@dataclass(frozen=True)
+class ExternalTableRef:
+    """Where the team's table is and how to read the envelope from it: picklable, so it
+    travels to Ray actors and to the controller's table child."""
+
+    catalog_type: str
+    catalog_uri: str
+    identifier: str
+    columns: tuple[tuple[str, str], ...]  # envelope part -> their column (parts mapped only)
+    warehouse: str | None = None
+    properties: tuple[tuple[str, str], ...] = ()
+    catalog_name: str = "default"
+
+    @classmethod
+    def from_spec(cls, spec) -> "ExternalTableRef":
+        """From a workloads.ingestion.ExternalTableSpec."""
+        columns = tuple(("sent_ts" if part == "sent_time" else part, col)  # the view's name for it
+                        for part, col in spec.columns.model_dump().items() if col is not None)
+        return cls(spec.catalog.type, spec.catalog.uri, spec.identifier, columns, spec.catalog.warehouse,
+                   tuple(sorted(spec.catalog.properties.items())), spec.catalog.name)
+
+    def to_json(self) -> dict:
+        return {"catalog_type": self.catalog_type, "catalog_uri": self.catalog_uri, "identifier": self.identifier,
+                "columns": [list(c) for c in self.columns], "warehouse": self.warehouse,
+                "properties": [list(p) for p in self.properties], "catalog_name": self.catalog_name}
+
+    @classmethod
+    def from_json(cls, raw: dict) -> "ExternalTableRef":
+        return cls(**{**raw, "columns": tuple(tuple(c) for c in raw["columns"]),
+                      "properties": tuple(tuple(p) for p in raw["properties"])})
+
+    def catalog(self) -> Catalog:
+        from pyiceberg.catalog import load_catalog
+
+        props = {"type": self.catalog_type, "uri": self.catalog_uri, **dict(self.properties)}
+        if self.warehouse:
+            props["warehouse"] = self.warehouse
+        return load_catalog(self.catalog_name, **props)
+
+    def load(self) -> Table:
+        from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
+
+        try:
+            table = self.catalog().load_table(self.identifier)
+        except (NoSuchTableError, NoSuchNamespaceError) as exc:
+            raise ExternalTableError(f"the external table {self.identifier} is not in the {self.catalog_type} "
+                                     f"catalog {self.catalog_name!r} at {self.catalog_uri}") from exc
+        missing = [col for _, col in self.columns if col not in column_types(table)]
+        if missing:
+            raise ExternalTableError(f"the external table {self.identifier} has no column(s) {', '.join(missing)} "
+                                     f"(it has: {', '.join(column_types(table))})")
+        return table
+
+
+def column_types(table: Table) -> dict[str, str]:
+    """Top-level column -> Iceberg type name (e.g. long, timestamptz, string)."""
+    return {f.name: str(f.field_type) for f in table.schema().fields}
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def view_sql(source: str, columns: dict[str, str], types: dict[str, str], run_id: str) -> str:
+    """The `events` view over `source` (a FROM item): the envelope from the mapped columns,
+    then every other column of theirs. Pure."""
+    exprs = []
+    for part in ENVELOPE:
+        col = columns.get(part)
+        if part == "run_id":
+            exprs.append(f"CAST(t.{_quote_ident(col)} AS VARCHAR) AS run_id" if col else f"{_quote(run_id)} AS run_id")
+        elif part == "sent_ts":
+            if col is None:
+                exprs.append("CAST(NULL AS TIMESTAMPTZ) AS sent_ts")
+            elif types.get(col) in _TIMESTAMP_TYPES:
+                exprs.append(f"CAST(t.{_quote_ident(col)} AS TIMESTAMPTZ) AS sent_ts")
+            else:  # microseconds since the epoch, as our envelope carries it
+                exprs.append(f"to_timestamp(0) + to_microseconds(CAST(t.{_quote_ident(col)} AS BIGINT)) AS sent_ts")
+        else:
+            exprs.append(f"CAST(t.{_quote_ident(col)} AS {_CASTS[part]}) AS {part}")
+    rest = [c for c in types if c not in ENVELOPE]
+    exprs += [f"t.{_quote_ident(c)}" for c in rest]
+    return f"SELECT {', '.join(exprs)} FROM {source} AS t"
+
+
+def bind_external_view(con: duckdb.DuckDBPyConnection, ref: ExternalTableRef, table: Table, run_id: str,
+                       engine: str = "arrow", only_mapped: bool = False) -> int:
+    """(Re)define `events` over the team's table's current snapshot; returns its data file
+    count. `arrow`: pyiceberg reads the rows (any warehouse its FileIO reaches, S3
+    included; only the mapped columns if `only_mapped`) and DuckDB queries them; `plan`:
+    DuckDB reads the planned Parquet files (a local warehouse); `extension`: iceberg_scan."""
+    types = column_types(table)
+    snapshot = table.current_snapshot()
+    count = int(snapshot.summary["total-data-files"] or 0) if snapshot and snapshot.summary else 0
+    if engine == "arrow":
+        if only_mapped:
+            mapped = {col for _, col in ref.columns}
+            types = {c: t for c, t in types.items() if c in mapped}
+        con.register("their_rows", table.scan(selected_fields=tuple(types)).to_arrow())
+        source = "their_rows"
+    elif engine == "extension":
+        source = f"iceberg_scan({_quote(table.metadata_location)})"
+    elif engine == "plan":
+        files = [task.file.file_path for task in table.scan().plan_files()]
+        count = len(files)
+        source = (f"read_parquet([{', '.join(_quote(f) for f in files)}])" if files else  # else: no rows yet
+                  "(SELECT " + ", ".join(f"NULL AS {_quote_ident(c)}" for c in types) + " WHERE false)")
+    else:
+        raise ValueError(f"unknown engine {engine!r} (allowed: arrow, plan, extension)")
+    con.execute(f"CREATE OR REPLACE VIEW events AS {view_sql(source, dict(ref.columns), types, run_id)}")
+    return count
