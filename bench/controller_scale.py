@@ -7,8 +7,8 @@ For each fleet size and sampling interval: a run of that many agents (40 % produ
 whose agents are simulated (bench/simulated_agents.py: the real agent classes making up
 their work, a few per host process), driven by the real control loop in this process
 on a local Ray head and a throw-away broker. Measured after the first minute: the
-controller's CPU as a share of one core and its RSS (this process: the loop, its Ray
-driver and its sample store), the sample files written per agent-hour, and the time of
+controller's CPU as a share of one core and its RSS (a process per measurement: the
+loop, its Ray driver and its sample store), the sample files written per agent-hour, and the time of
 one control tick. The peer is the same loop with the smallest fleet: the ratio shows
 how the cost grows with the fleet.
 """
@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -31,6 +33,7 @@ from bench.simulated_agents import SimulatedFleet
 from controller.control import launcher
 from controller.control.loop import Controller
 from controller.infra.ports import free_ports
+from controller.settings import SoakSettings
 from workloads.model import Workload
 
 WARM_UP_S = 60.0
@@ -45,6 +48,17 @@ def workload(agents: int, broker_config: str) -> Workload:
         "consumers": {"count": consumers, "spec": {"commit_interval_s": 5}},
         "queries": {"count": queries, "spec": {"interval_s": 10}},
         "node": {"interval_s": 5, "targets": {"kafka-broker": broker_config}}})
+
+
+def measure_alone(settings: dict, workdir: Path, agents: int, interval_s: float, minutes: float) -> dict:
+    """`measure` in this (fresh) process, on a Ray of its own."""
+    settings = SoakSettings(**{**settings, "ray_port": free_ports(1)[0], "metrics_port": free_ports(1)[0]})
+    # "local": a Ray of its own, even where a cluster file of an earlier head is left behind.
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="WARNING")
+    try:
+        return measure(settings, workdir, agents, interval_s, minutes)
+    finally:
+        ray.shutdown()
 
 
 def measure(settings, workdir: Path, agents: int, interval_s: float, minutes: float) -> dict:
@@ -111,17 +125,15 @@ def main() -> None:
         parser.error(f"--minutes must be above {WARM_UP_S / 60:g}")
     results = []
     with bench_stack() as (settings, bootstrap, workdir):
-        settings = settings.model_copy(update={"ray_port": free_ports(1)[0], "metrics_port": free_ports(1)[0]})
-        # "local": a Ray of its own, even where a cluster file of an earlier head is left behind.
-        ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="WARNING")
-        try:
-            for agents in args.agents:
-                for interval in args.intervals:
-                    print(f"  {agents} agents at {interval:g} s sampling", flush=True)
-                    results.append(measure(settings, workdir, agents, interval, args.minutes))
-                    print(f"    {results[-1]}", flush=True)
-        finally:
-            ray.shutdown()
+        for agents in args.agents:
+            for interval in args.intervals:
+                print(f"  {agents} agents at {interval:g} s sampling", flush=True)
+                # A process (and Ray) per measurement: RSS is a high-water mark, and a
+                # controller that had run a bigger fleet first would carry its peak.
+                with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+                    results.append(child.submit(measure_alone, settings.model_dump(mode="json"), workdir, agents,
+                                                interval, args.minutes).result())
+                print(f"    {results[-1]}", flush=True)
     print(markdown(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
