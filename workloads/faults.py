@@ -89,11 +89,30 @@ class NodeLoss(NodeTarget):
     duration_s: float = Field(default=20.0, ge=0, le=86_400)
 
 
+class ServiceTarget(FaultParams):
+    """A team's service of `node.services` (None: a random one that has the command)."""
+
+    service: str | None = Field(default=None, min_length=1)
+
+
+class ServiceRestart(ServiceTarget):
+    """The service's restart command (nothing to heal: the command, or its supervisor,
+    brings it back)."""
+
+    duration_s: float = Field(default=0.0, ge=0, le=86_400)
+
+
+class ServiceStop(ServiceTarget):
+    """The service's stop command, its start command on heal."""
+
+
 PARAMS: dict[str, type[FaultParams]] = {
     "agent_kill": AgentKill, "agent_pause": AgentPause, "broker_kill": BrokerKill, "broker_restart": BrokerRestart,
     "network_degraded": NetworkDegraded, "network_partition": NetworkPartition, "cpu_pressure": CpuPressure,
-    "memory_pressure": MemoryPressure, "node_loss": NodeLoss,
+    "memory_pressure": MemoryPressure, "node_loss": NodeLoss, "service_restart": ServiceRestart,
+    "service_stop": ServiceStop,
 }
+SERVICE_KINDS = ("service_restart", "service_stop")
 NETWORK_KINDS = ("network_degraded", "network_partition")
 BROKER_KINDS = ("broker_kill", "broker_restart")
 

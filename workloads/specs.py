@@ -5,6 +5,7 @@ Bad values are refused with the field, the value and what is allowed (house rule
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -13,6 +14,11 @@ from agents.core import record_schema
 from agents.core.payloads import SizeDistribution
 from agents.core.rates import Burst, Constant, DiurnalSine, RateProfile, Steps
 from agents.core.record_schema import RecordPlan
+
+
+def placeholders(template: str) -> set[str]:
+    """The `{names}` of a command template."""
+    return {name for _, name, _, _ in Formatter().parse(template) if name}
 
 
 class Strict(BaseModel):
@@ -192,9 +198,34 @@ class QuerySpec(Strict):
     window_s: float = Field(default=60.0, gt=0)
 
 
+class ServiceCommands(Strict):
+    """Fault drivers for a team's service: shell command templates the controller runs
+    (`systemctl restart ingest-job`, `kubectl rollout restart deploy/ingest-job`, `ssh ...`),
+    with `{service}` and `{run_id}` filled in."""
+
+    restart: str | None = Field(default=None, min_length=1, description="fault service_restart")
+    stop: str | None = Field(default=None, min_length=1, description="fault service_stop, until `start`")
+    start: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _usable(self):
+        if self.stop and not self.start:
+            raise ValueError("a service with a stop command needs a start command (to heal the fault)")
+        if not self.restart and not self.stop:
+            raise ValueError("a service needs a restart or a stop command")
+        for template in (self.restart, self.stop, self.start):
+            unknown = placeholders(template or "") - {"service", "run_id"}
+            if unknown:
+                raise ValueError(f"unknown placeholder(s) {', '.join(sorted(unknown))} in {template!r} "
+                                 "(allowed: {service}, {run_id})")
+        return self
+
+
 class NodeSpec(Strict):
     interval_s: float = Field(default=5.0, gt=0)
     uss_every_s: float = Field(default=60.0, gt=0, description="USS is costly: sampled less often")
     targets: dict[str, str] = Field(default_factory=lambda: {"kafka-broker": "kafka.Kafka"},
                                     description="name -> command-line substring of processes to watch")
     history: int = Field(default=720, ge=1, description="samples kept between two collections")
+    services: dict[str, ServiceCommands] = Field(default_factory=dict,
+                                                 description="name (of a target, usually) -> fault commands")

@@ -7,9 +7,10 @@ from controller.faults.kinds.agents import AgentKill, AgentPause
 from controller.faults.kinds.broker import BrokerKill, BrokerRestart
 from controller.faults.kinds.network import NetworkDegraded, NetworkPartition
 from controller.faults.kinds.nodes import CpuPressure, MemoryPressure, NodeLoss
+from controller.faults.kinds.services import ServiceRestart, ServiceStop
 from workloads.faults import PARAMS
 
 CATALOG: dict[str, Fault] = {f.kind: f for f in (AgentKill(), AgentPause(), BrokerKill(), BrokerRestart(),
                                                   NetworkDegraded(), NetworkPartition(), CpuPressure(),
-                                                  MemoryPressure(), NodeLoss())}
+                                                  MemoryPressure(), NodeLoss(), ServiceRestart(), ServiceStop())}
 assert set(CATALOG) == set(PARAMS), "every fault kind of the workload schema has an implementation"

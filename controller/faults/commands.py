@@ -4,17 +4,13 @@ directly (systemd, kubectl, ssh in staging): `ssh {host} sudo systemctl kill kaf
 from __future__ import annotations
 
 import subprocess
-from string import Formatter
 
 from controller.errors import SoakError
+from workloads.specs import placeholders
 
 
 class FaultCommandError(SoakError):
     pass
-
-
-def placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in Formatter().parse(template) if name}
 
 
 def render(template: str, values: dict[str, str]) -> str:

@@ -29,6 +29,7 @@ class FaultEnvironment(BaseModel):
     node_stop_command: str | None = None  # None: the node agent stops its own raylet
     node_start_command: str | None = None
     ray_address: str | None = None
+    services: dict[str, dict] = {}  # a team's services: name -> {restart, stop, start} command templates
 
     def unavailable(self, kind: str) -> str | None:
         """Why faults of `kind` cannot be injected here (None: they can)."""
@@ -43,6 +44,9 @@ class FaultEnvironment(BaseModel):
             return "no Toxiproxy between the clients and the broker (the local broker has one; see docs/faults.md)"
         if kind == "node_loss" and not self.node_start_command:
             return "SOAK_NODE_START_COMMAND is not set: a lost node could not be brought back"
+        command = {"service_restart": "restart", "service_stop": "stop"}.get(kind)
+        if command and not any(cmds.get(command) for cmds in self.services.values()):
+            return f"no service in the workload's node.services has a {command} command"
         return None
 
 
@@ -54,7 +58,7 @@ def wants_network(schedule) -> bool:
     return bool(kinds & set(NETWORK_KINDS))
 
 
-def resolve(settings, schedule) -> tuple[FaultEnvironment, str | None]:
+def resolve(settings, schedule, services: dict | None = None) -> tuple[FaultEnvironment, str | None]:
     """The run's fault environment and the bootstrap servers its clients use (None: the
     direct ones). Clients go through Toxiproxy when there is one and network faults may
     come (scheduled, or `toxiproxy_enabled` for faults on demand)."""
@@ -78,5 +82,6 @@ def resolve(settings, schedule) -> tuple[FaultEnvironment, str | None]:
         broker_stop_command=settings.broker_stop_command, broker_start_command=settings.broker_start_command,
         bootstrap=settings.effective_bootstrap_servers, toxiproxy_url=toxiproxy_url,
         toxiproxy_proxy=settings.toxiproxy_proxy, node_stop_command=settings.node_stop_command,
-        node_start_command=settings.node_start_command, ray_address=settings.effective_ray_address)
+        node_start_command=settings.node_start_command, ray_address=settings.effective_ray_address,
+        services={name: cmds.model_dump(exclude_none=True) for name, cmds in (services or {}).items()})
     return env, client_bootstrap

@@ -45,7 +45,7 @@ class RunSpec(BaseModel):
     @classmethod
     def build(cls, run_id: str, workload: Workload, hours: float, settings: SoakSettings,
               report_interval_s: float | None = None) -> "RunSpec":
-        faults_env, client_bootstrap = resolve(settings, workload.faults)
+        faults_env, client_bootstrap = resolve(settings, workload.faults, workload.node.services)
         return cls(faults_env=faults_env, client_bootstrap=client_bootstrap,
                    run_id=run_id, workload=workload, hours=hours,
                    report_interval_s=report_interval_s or workload.report_interval_s,

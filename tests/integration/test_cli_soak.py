@@ -22,7 +22,7 @@ from controller.store.samples import SampleFiles
 from tests.integration.browser import painted_fraction, render_in_chromium
 from tests.integration.cli_helpers import run_soak
 from tests.integration.conftest import port_overrides
-from workloads.faults import PARAMS
+from workloads.faults import PARAMS, SERVICE_KINDS
 
 KINDS = {"producer", "consumer", "query", "maintenance", "node"}
 
@@ -59,7 +59,7 @@ def test_soak_start_runs_a_whole_compressed_soak_with_faults_to_a_verdict(backgr
     faults = FaultStore(store.db).of_run(run.id)
     timeline = [(f["seq"], f["kind"], round((f["started_ns"] - run.started_ns) / 1e9, 1) if f["started_ns"] else None,
                  f["recovery_s"]) for f in faults]
-    assert {f["kind"] for f in faults} == set(PARAMS) - {"node_loss"}, timeline
+    assert {f["kind"] for f in faults} == set(PARAMS) - {"node_loss", *SERVICE_KINDS}, timeline
     for f in faults:
         assert f["state"] == "healed" and f["recovery_state"] == "recovered" and f["recovery_s"] is not None, f
         assert f["integrity"] == {"duplicate": 0, "reordered": 0, "corrupt": 0}, f

@@ -75,3 +75,46 @@ def test_the_verdict_expects_the_restarts_faults_cause_and_warns_on_a_missed_rec
     assert missed.level == "WARN" and missed.reasons == ("not recovered: fault 3 broker_kill on broker",)
     stuck = judge(Evidence(**base, faults_not_healed=("fault 4 network_partition",)), SLOSpec())
     assert stuck.level == "FAIL"
+
+
+def test_service_faults_run_the_workloads_commands_and_say_what_is_missing(tmp_path):
+    import random
+
+    from controller.faults.base import FaultContext, FaultUnavailable
+    from controller.faults.catalog import CATALOG
+    from workloads.faults import fault_params
+    from workloads.specs import NodeSpec
+
+    log = tmp_path / "log"
+    node = NodeSpec.model_validate({"services": {
+        "job": {"restart": f"echo restart {{service}} {{run_id}} >> {log}", "stop": f"echo stop {{service}} >> {log}",
+                "start": f"echo start {{service}} >> {log}"},
+        "api": {"restart": f"echo restart {{service}} >> {log}"}}})
+    env, _ = resolve(SoakSettings(), FaultScheduleSpec(), node.services)
+    ctx = FaultContext("run-1", env, random.Random(1), fleet=None, agents=dict, nodes=list)
+    restart, stop = CATALOG["service_restart"], CATALOG["service_stop"]
+    assert restart.unavailable(ctx) is None and stop.unavailable(ctx) is None
+
+    done = restart.start(ctx, fault_params("service_restart", {"service": "job"}), "f1")
+    assert done.target == "job" and restart.heal(ctx, done.handle).startswith("nothing to undo")
+    stopped = stop.start(ctx, fault_params("service_stop", {}), "f2")  # the one service with a stop command
+    assert stopped.target == "job"
+    stop.heal(ctx, stopped.handle)
+    assert log.read_text().splitlines() == ["restart job run-1", "stop job", "start job"]
+    with pytest.raises(FaultUnavailable, match="service 'api' has no stop command"):
+        stop.start(ctx, fault_params("service_stop", {"service": "api"}), "f3")
+
+    bare, _ = resolve(SoakSettings(), FaultScheduleSpec())
+    assert bare.unavailable("service_restart") == "no service in the workload's node.services has a restart command"
+
+
+@pytest.mark.parametrize("commands, message", [
+    ({"stop": "systemctl stop x"}, "needs a start command"),
+    ({"start": "systemctl start x"}, "needs a restart or a stop command"),
+    ({"restart": "ssh {host} restart"}, r"unknown placeholder\(s\) host"),
+])
+def test_bad_service_commands_are_refused(commands, message):
+    from workloads.specs import NodeSpec
+
+    with pytest.raises(ValueError, match=message):
+        NodeSpec.model_validate({"services": {"job": commands}})

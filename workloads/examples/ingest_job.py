@@ -169,11 +169,13 @@ class Worker:
                 out.write(json.dumps({"event": kind, "runs": runs}) + "\n")
 
     def _commit_kafka(self, consumer) -> None:
+        """Offsets to Kafka too (for lag dashboards). The clean job resumes from its table and
+        does not wait for it; the buggy ones resume from Kafka, so they wait for the commit."""
         from confluent_kafka import TopicPartition
 
         if self.next_offsets:
             consumer.commit(offsets=[TopicPartition(self.args.topic, p, o) for p, o in self.next_offsets.items()],
-                            asynchronous=False)
+                            asynchronous=self.args.bug == "none")
 
     def flush(self) -> None:
         if not self.rows:

@@ -17,6 +17,7 @@ from controller.infra.ports import free_ports
 from controller.infra.processes import wait_until
 from tests.integration.controller.conftest import RunHarness, harness_settings
 from tests.integration.kafka_helpers import create_topic
+from tests.integration.s3_server import SeaweedS3
 
 JOB = Path(__file__).resolve().parents[3] / "workloads" / "examples" / "ingest_job.py"
 
@@ -24,14 +25,17 @@ JOB = Path(__file__).resolve().parents[3] / "workloads" / "examples" / "ingest_j
 class IngestJob:
     """The example job's supervisor process and what it wrote down."""
 
-    def __init__(self, root: Path, bootstrap: str, topic: str, *flags: str):
+    def __init__(self, root: Path, bootstrap: str, topic: str, *flags: str, s3: SeaweedS3 | None = None):
         self.root, self.topic = root, topic
         self.catalog_uri = f"sqlite:///{root / 'catalog.db'}"
+        self.warehouse = f"s3://warehouse/{root.name}" if s3 else (root / "warehouse").as_uri()
+        self.properties = s3.properties() if s3 else {}
         self.events = root / "events.jsonl"
         self.log = open(root / "job.log", "w")
+        props = [arg for key, value in self.properties.items() for arg in ("--catalog-property", f"{key}={value}")]
         self.proc = subprocess.Popen(
             [sys.executable, str(JOB), "--bootstrap", bootstrap, "--topic", topic, "--group", f"job-{topic}",
-             "--catalog-uri", self.catalog_uri, "--warehouse", (root / "warehouse").as_uri(),
+             "--catalog-uri", self.catalog_uri, "--warehouse", self.warehouse, *props,
              "--batch-seconds", "1", "--events", str(self.events), *flags],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -73,9 +77,12 @@ def external_workload(job: IngestJob, **overrides) -> dict:
     raw["consumers"] = {"count": 1, "spec": {"commit_interval_s": 2}}
     raw["queries"] = {"count": 1, "spec": {"interval_s": 5}}
     raw["node"]["interval_s"] = 2
-    raw["ingestion"]["table"]["catalog"] = {"type": "sql", "uri": job.catalog_uri}
+    raw["ingestion"]["table"]["catalog"] = {"type": "sql", "uri": job.catalog_uri, "properties": job.properties}
+    if job.properties:  # an S3 warehouse: query agents read through pyiceberg too
+        raw["queries"]["spec"]["engine"] = "arrow"
     raw["ingestion"]["quiet_s"] = 15
     raw["slo"] = {"warm_up_s": 20}
+    raw["faults"] = {"mode": "none"}
     raw.update(overrides)
     return raw
 
@@ -84,10 +91,10 @@ def external_workload(job: IngestJob, **overrides) -> dict:
 def ingest_job(bootstrap, tmp_path):
     started: list[IngestJob] = []
 
-    def start(*flags: str) -> IngestJob:
+    def start(*flags: str, s3: SeaweedS3 | None = None) -> IngestJob:
         root = tmp_path / f"job-{len(started)}"
         root.mkdir()
-        job = IngestJob(root, bootstrap, create_topic(bootstrap, partitions=3), *flags)
+        job = IngestJob(root, bootstrap, create_topic(bootstrap, partitions=3), *flags, s3=s3)
         started.append(job)
         job.wait_ready()
         return job
@@ -95,6 +102,13 @@ def ingest_job(bootstrap, tmp_path):
     yield start
     for job in started:
         job.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    server = SeaweedS3(tmp_path_factory.mktemp("s3")).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
