@@ -16,12 +16,17 @@ COLUMN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
 
 
 class ColumnMap(Strict):
-    """Where the envelope lives in the team's rows (names of their columns)."""
+    """Where the envelope lives in the team's rows (names of their columns): in columns of
+    its own, or as the record key our producers wrote (`envelope`: a binary column the
+    job copies the Kafka key into), with the partition beside it either way."""
 
-    producer_id: str = Field(pattern=COLUMN)
-    incarnation: str = Field(pattern=COLUMN)
     partition: str = Field(pattern=COLUMN, description="the Kafka partition (sequences are per partition)")
-    seq: str = Field(pattern=COLUMN)
+    producer_id: str | None = Field(default=None, pattern=COLUMN)
+    incarnation: str | None = Field(default=None, pattern=COLUMN)
+    seq: str | None = Field(default=None, pattern=COLUMN)
+    envelope: str | None = Field(default=None, pattern=COLUMN,
+                                 description="the record key as written (binary): producer, incarnation, seq, "
+                                             "send time and run in one column")
     sent_time: str | None = Field(default=None, pattern=COLUMN,
                                   description="our send time (microseconds, or a timestamp): freshness")
     run_id: str | None = Field(default=None, pattern=COLUMN,
@@ -32,6 +37,11 @@ class ColumnMap(Strict):
         given = [v for v in self.model_dump().values() if v is not None]
         if len(set(given)) != len(given):
             raise ValueError("two envelope parts are mapped to one column")
+        parts = [self.producer_id, self.incarnation, self.seq]
+        if self.envelope is None and None in parts:
+            raise ValueError("columns needs producer_id, incarnation and seq, or envelope (the record key)")
+        if self.envelope is not None and any(p is not None for p in (*parts, self.sent_time, self.run_id)):
+            raise ValueError("with envelope (the record key) give only partition besides: the key has the rest")
         return self
 
 

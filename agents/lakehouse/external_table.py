@@ -1,15 +1,18 @@
 """A team's own Iceberg table, read (never written) through a column mapping.
 
 The `events` view over it has the soak table's envelope columns (run_id, producer_id,
-incarnation, partition, seq, sent_ts) taken from the team's columns, then the team's
-other columns as they are, so the final check, the freshness probe and a workload's own
+incarnation, partition, seq, sent_ts) taken from the team's columns (or decoded from the
+record key, when their job keeps it in a column), then the team's other columns as they are, so the final check, the freshness probe and a workload's own
 queries read it as they read the soak table.
 """
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from agents.core.envelope import KEY_MAGIC, KEY_SEQ_AT, KEY_STREAM_AT, run_tag
 
 if TYPE_CHECKING:
     import duckdb
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 ENVELOPE = ("run_id", "producer_id", "incarnation", "partition", "seq", "sent_ts")
 _CASTS = {"producer_id": "VARCHAR", "incarnation": "BIGINT", "partition": "INTEGER", "seq": "BIGINT"}
 _TIMESTAMP_TYPES = ("timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns")
+_KEY_FIELDS = struct.Struct(">qqI")  # seq, sent ns, CRC32C, from KEY_SEQ_AT
 
 
 class ExternalTableError(Exception):
@@ -114,6 +118,52 @@ def view_sql(source: str, columns: dict[str, str], types: dict[str, str], run_id
     return f"SELECT {', '.join(exprs)} FROM {source} AS t"
 
 
+def keys_to_envelopes(keys: list, tag: bytes) -> tuple[list[int], dict[str, list]]:
+    """Pure: the rows whose key is one of this run's (by its run tag), and their
+    producer_id, incarnation, seq and sent_us columns. Keys of other runs, foreign keys and
+    nulls are left out."""
+    head = KEY_MAGIC + tag
+    kept: list[int] = []
+    out: dict[str, list] = {"producer_id": [], "incarnation": [], "seq": [], "sent_us": []}
+    for i, key in enumerate(keys):
+        if not key or len(key) <= KEY_STREAM_AT + 8 or not key.startswith(head):
+            continue
+        seq, sent_ns, _crc = _KEY_FIELDS.unpack_from(key, KEY_SEQ_AT)
+        try:
+            producer = key[KEY_STREAM_AT + 8:].decode()
+        except UnicodeDecodeError:
+            continue
+        kept.append(i)
+        out["producer_id"].append(producer)
+        out["incarnation"].append(int.from_bytes(key[KEY_STREAM_AT:KEY_STREAM_AT + 8], "big", signed=True))
+        out["seq"].append(seq)
+        out["sent_us"].append(sent_ns // 1000)
+    return kept, out
+
+
+def _decoded_rows(ref: ExternalTableRef, table: Table, run_id: str, only_mapped: bool):
+    """The team's rows with the envelope decoded from the key column (this run's only),
+    as an Arrow table whose envelope columns have our names, and its column types."""
+    import pyarrow as pa
+
+    columns = dict(ref.columns)
+    key_col, part_col = columns["envelope"], columns["partition"]
+    types = column_types(table)
+    wanted = (key_col, part_col) if only_mapped else tuple(types)
+    rows = table.scan(selected_fields=wanted).to_arrow()
+    kept, env = keys_to_envelopes(rows.column(key_col).to_pylist(), run_tag(run_id))
+    rows = rows.take(pa.array(kept, pa.int64()))
+    decoded = pa.table({"producer_id": pa.array(env["producer_id"], pa.string()),
+                        "incarnation": pa.array(env["incarnation"], pa.int64()),
+                        "seq": pa.array(env["seq"], pa.int64()), "sent_us": pa.array(env["sent_us"], pa.int64())})
+    for name in rows.column_names:
+        if name not in decoded.column_names and name != key_col:
+            decoded = decoded.append_column(name, rows.column(name))
+    decoded_types = {**{c: types[c] for c in decoded.column_names if c in types},
+                     "producer_id": "string", "incarnation": "long", "seq": "long", "sent_us": "long"}
+    return decoded, decoded_types
+
+
 def bind_external_view(con: duckdb.DuckDBPyConnection, ref: ExternalTableRef, table: Table, run_id: str,
                        engine: str = "arrow", only_mapped: bool = False) -> int:
     """(Re)define `events` over the team's table's current snapshot; returns its data file
@@ -123,6 +173,14 @@ def bind_external_view(con: duckdb.DuckDBPyConnection, ref: ExternalTableRef, ta
     types = column_types(table)
     snapshot = table.current_snapshot()
     count = int(snapshot.summary["total-data-files"] or 0) if snapshot and snapshot.summary else 0
+    columns = dict(ref.columns)
+    if "envelope" in columns:  # decoded in Python from the key column, whatever the engine
+        rows, types = _decoded_rows(ref, table, run_id, only_mapped)
+        con.register("their_rows", rows)
+        mapped = {"producer_id": "producer_id", "incarnation": "incarnation", "seq": "seq", "sent_ts": "sent_us",
+                  "partition": columns["partition"]}
+        con.execute(f"CREATE OR REPLACE VIEW events AS {view_sql('their_rows', mapped, types, run_id)}")
+        return count
     if engine == "arrow":
         if only_mapped:
             mapped = {col for _, col in ref.columns}

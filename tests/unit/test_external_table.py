@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from agents.lakehouse.external_table import ExternalTableRef, view_sql
+from agents.lakehouse.external_table import ExternalTableRef, keys_to_envelopes, view_sql
 from workloads.ingestion import IngestionSpec
 
 COLUMNS = {"run_id": "run", "producer_id": "source", "incarnation": "inc", "partition": "part", "seq": "n",
@@ -55,6 +55,10 @@ def test_the_workload_mapping_becomes_the_refs_columns():
 
 
 @pytest.mark.parametrize("raw, message", [
+    ({"mode": "external", "table": {"catalog": {"uri": "u"}, "identifier": "a.b", "columns": {
+        "partition": "c", "seq": "d"}}}, "needs producer_id, incarnation and seq, or envelope"),
+    ({"mode": "external", "table": {"catalog": {"uri": "u"}, "identifier": "a.b", "columns": {
+        "partition": "c", "envelope": "k", "seq": "d"}}}, "give only partition besides"),
     ({"mode": "external"}, "ingestion.table is given with mode `external`, and only then"),
     ({"table": {"catalog": {"uri": "u"}, "identifier": "a.b", "columns": {
         "producer_id": "a", "incarnation": "b", "partition": "c", "seq": "d"}}}, "and only then"),
@@ -66,3 +70,46 @@ def test_the_workload_mapping_becomes_the_refs_columns():
 def test_bad_ingestion_settings_are_refused(raw, message):
     with pytest.raises(ValueError, match=message):
         IngestionSpec.model_validate(raw)
+
+
+def test_keys_of_this_run_are_decoded_and_others_left_out():
+    from agents.core.envelope import EnvelopeWriter, run_tag
+
+    mine, other = EnvelopeWriter("run-1", "producer-0", 7), EnvelopeWriter("run-0", "producer-0", 7)
+    keys = [mine.key(5, 1_767_225_600_000_001_000, 99), other.key(6, 0, 0), None, b"not ours",
+            mine.key(6, 1_767_225_600_000_002_000, 98)]
+    kept, env = keys_to_envelopes(keys, run_tag("run-1"))
+    assert kept == [0, 4]
+    assert env == {"producer_id": ["producer-0", "producer-0"], "incarnation": [7, 7], "seq": [5, 6],
+                   "sent_us": [1_767_225_600_000_001, 1_767_225_600_000_002]}
+
+
+def test_a_table_that_keeps_the_record_key_is_checked_from_it(tmp_path):
+    """A real (local) Iceberg table whose job copied our Kafka keys into a binary column."""
+    import pyarrow as pa
+    from pyiceberg.catalog import load_catalog
+
+    from agents.core.ack_ledger import AckLedger
+    from agents.core.envelope import EnvelopeWriter
+    from agents.lakehouse.final_check import check_external
+
+    uri = f"sqlite:///{tmp_path / 'catalog.db'}"
+    catalog = load_catalog("job", type="sql", uri=uri, warehouse=(tmp_path / "wh").as_uri())
+    catalog.create_namespace("team")
+    table = catalog.create_table("team.trades", schema=pa.schema([("kafka_key", pa.binary()), ("part", pa.int32()),
+                                                                   ("symbol", pa.string())]))
+    writer, earlier = EnvelopeWriter("run-1", "producer-0", 1), EnvelopeWriter("run-0", "producer-0", 1)
+    seqs = [0, 1, 2, 2, 4]  # seq 3 lost, seq 2 twice
+    table.append(pa.table({"kafka_key": [writer.key(s, 1_767_225_600_000_000_000 + s, 0) for s in seqs]
+                           + [earlier.key(0, 0, 0)], "part": pa.array([0] * 6, pa.int32()),
+                           "symbol": ["A"] * 6}))
+    acks = AckLedger("producer-0", 1)
+    for s in range(5):
+        acks.ack(0, s)
+    spec = IngestionSpec.model_validate({"mode": "external", "table": {
+        "catalog": {"uri": uri, "name": "job"}, "identifier": "team.trades",
+        "columns": {"envelope": "kafka_key", "partition": "part"}}})
+    check = check_external(ExternalTableRef.from_spec(spec.table), "run-1", [acks.to_json()])
+    assert (check["missing"], check["duplicates"], check["table_rows"], check["acked"]) == (1, 1, 5, 5), check
+    assert check["examples"]["missing"] == [["producer-0|1|0", 3, 4]]
+    assert check["examples"]["duplicated_keys"] == [["producer-0|1|0", 2, 2]]
