@@ -81,10 +81,14 @@ def run_one(bench: Bench, mode: str, scratch: Path) -> dict:
     return result
 
 
+LIBRDKAFKA_LOG = re.compile(r"^[A-Z]+ \[rdkafka#")  # e.g. "GETPID [rdkafka#producer-5] ..."
+
+
 def markdown_part(output: str) -> str:
     """The tables (and their captions) of a script's output, without its progress lines."""
     keep = [line for line in output.splitlines()
-            if line.startswith("|") or not line or not line.startswith(("[", " ", "wrote", "run "))]
+            if line.startswith("|") or not line or not (line.startswith(("[", " ", "wrote", "run ", "%"))
+                                                         or LIBRDKAFKA_LOG.match(line))]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(keep)).strip()  # blank lines keep tables apart
 
 

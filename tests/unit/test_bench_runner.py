@@ -34,6 +34,9 @@ def test_results_keep_tables_and_captions_not_progress():
           "Leak detector, 24 h:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n(12 s)\n"
     assert markdown_part(out) == "Leak detector, 24 h:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n(12 s)"
     assert markdown_part("| a |\n\n\n\n| b |\n") == "| a |\n\n| b |"
+    # librdkafka's own log lines are progress too
+    assert markdown_part("%6|1795408824.798|BGQUEUE|rdkafka#producer-4| [thrd:background]: Purging\n"
+                         "GETPID [rdkafka#producer-6] [thrd:main]: Failed to acquire\n| a |\n") == "| a |"
 
 
 def test_results_files_hold_every_benchmark_and_name_failures(tmp_path):
