@@ -35,9 +35,9 @@ class Bench:
 BENCHES = (
     Bench("agent_throughput", "bench.agent_throughput", ("--records", "300000", "--sizes", "100"), (), True),
     Bench("verifier_cost", "bench.verifier_cost", ("--records", "300000"), (), True),
-    Bench("query_latency", "bench.query_latency", ("--rows", "1000000", "--small-commit-hours", "0.25"),
+    Bench("query_latency", "bench.query_latency", ("--rows", "1000000", "--small-commit-hours", "0.1"),
           ("--rows", "1000000", "10000000", "100000000", "--small-commit-hours", "1"), True),
-    Bench("controller_scale", "bench.controller_scale", ("--agents", "10", "50", "--intervals", "5", "--minutes", "1.5"),
+    Bench("controller_scale", "bench.controller_scale", ("--agents", "50", "--intervals", "5", "--minutes", "1.5"),
           ("--agents", "10", "50", "200", "--intervals", "1", "5", "--minutes", "5"), True),
     Bench("controller_overhead", "bench.controller_overhead", None, ("--minutes", "30")),
     Bench("report_time", "bench.report_time", ("--agents", "100", "--hours", "2"), (), True),
