@@ -25,23 +25,23 @@ def _run(ctx: FaultContext, service: str, command: str) -> str:
     return output.splitlines()[-1][:200] if output else f"{command} command done"
 
 
-class ServiceRestart(Fault):
-    kind = "service_restart"
+class _ServiceCommand(Fault):
+    command: str  # the node.services command that starts the fault
 
     def start(self, ctx, params, name):
-        service = pick_service(ctx, params.service, "restart")
-        return Injected(service, {"service": service, "output": _run(ctx, service, "restart")})
+        service = pick_service(ctx, params.service, self.command)
+        return Injected(service, {"service": service, "output": _run(ctx, service, self.command)})
+
+
+class ServiceRestart(_ServiceCommand):
+    kind, command = "service_restart", "restart"
 
     def heal(self, ctx, handle):
         return "nothing to undo: the restart command (or the service's supervisor) brought it back"
 
 
-class ServiceStop(Fault):
-    kind = "service_stop"
-
-    def start(self, ctx, params, name):
-        service = pick_service(ctx, params.service, "stop")
-        return Injected(service, {"service": service, "output": _run(ctx, service, "stop")})
+class ServiceStop(_ServiceCommand):
+    kind, command = "service_stop", "stop"
 
     def heal(self, ctx, handle):
         return _run(ctx, handle["service"], "start")
