@@ -99,6 +99,8 @@ class NodeAgent(Agent):
                     self._procs.pop(pid, None)
                     continue
                 try:
+                    if proc.status() == psutil.STATUS_ZOMBIE:
+                        continue  # killed, not reaped yet: its RSS reads 0, which is no sample of it
                     sample = sample_process(proc, with_uss=with_uss)
                 except psutil.Error:
                     self._procs.pop(pid, None)
