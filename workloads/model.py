@@ -11,15 +11,15 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from agents.lakehouse.schema import TICK_FIELDS
 from workloads.analysis import AnalysisSpec
 from workloads.faults import FaultScheduleSpec
 from workloads.ingestion import IngestionSpec
 from workloads.specs import ConsumerSpec, MaintenanceSpec, NodeSpec, ProducerSpec, QuerySpec, Strict
 
 NAME = r"^[a-z0-9][a-z0-9._-]{0,62}$"
-# The table's tick columns (agents/lakehouse/schema.py TICK_FIELDS; a unit test keeps them
-# equal): only a `ticks` payload's table has them.
-TICK_TABLE_COLUMNS = ("symbol", "price", "quantity", "side", "exchange", "exchange_ts")
+# The table's tick columns: only a `ticks` payload's table has them.
+TICK_TABLE_COLUMNS = tuple(name for name, _, _ in TICK_FIELDS)
 
 
 class TopicSpec(Strict):

@@ -2,8 +2,9 @@
 
 The `events` view over it has the soak table's envelope columns (run_id, producer_id,
 incarnation, partition, seq, sent_ts) taken from the team's columns (or decoded from the
-record key, when their job keeps it in a column), then the team's other columns as they are, so the final check, the freshness probe and a workload's own
-queries read it as they read the soak table.
+record key, when their job keeps it in a column), then the team's other columns as they
+are, so the final check, the freshness probe and a workload's own queries read it as they
+read the soak table.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agents.core.envelope import KEY_MAGIC, KEY_SEQ_AT, KEY_STREAM_AT, run_tag
+from agents.lakehouse.queries import data_file_count, quote_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -92,10 +94,6 @@ def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def view_sql(source: str, columns: dict[str, str], types: dict[str, str], run_id: str) -> str:
     """The `events` view over `source` (a FROM item): the envelope from the mapped columns,
     then every other column of theirs. Pure."""
@@ -103,7 +101,8 @@ def view_sql(source: str, columns: dict[str, str], types: dict[str, str], run_id
     for part in ENVELOPE:
         col = columns.get(part)
         if part == "run_id":
-            exprs.append(f"CAST(t.{_quote_ident(col)} AS VARCHAR) AS run_id" if col else f"{_quote(run_id)} AS run_id")
+            exprs.append(f"CAST(t.{_quote_ident(col)} AS VARCHAR) AS run_id" if col
+                         else f"{quote_literal(run_id)} AS run_id")
         elif part == "sent_ts":
             if col is None:
                 exprs.append("CAST(NULL AS TIMESTAMPTZ) AS sent_ts")
@@ -171,8 +170,7 @@ def bind_external_view(con: duckdb.DuckDBPyConnection, ref: ExternalTableRef, ta
     included; only the mapped columns if `only_mapped`) and DuckDB queries them; `plan`:
     DuckDB reads the planned Parquet files (a local warehouse); `extension`: iceberg_scan."""
     types = column_types(table)
-    snapshot = table.current_snapshot()
-    count = int(snapshot.summary["total-data-files"] or 0) if snapshot and snapshot.summary else 0
+    count = data_file_count(table)
     columns = dict(ref.columns)
     if "envelope" in columns:  # decoded in Python from the key column, whatever the engine
         rows, types = _decoded_rows(ref, table, run_id, only_mapped)
@@ -188,12 +186,14 @@ def bind_external_view(con: duckdb.DuckDBPyConnection, ref: ExternalTableRef, ta
         con.register("their_rows", table.scan(selected_fields=tuple(types)).to_arrow())
         source = "their_rows"
     elif engine == "extension":
-        source = f"iceberg_scan({_quote(table.metadata_location)})"
+        source = f"iceberg_scan({quote_literal(table.metadata_location)})"
     elif engine == "plan":
         files = [task.file.file_path for task in table.scan().plan_files()]
         count = len(files)
-        source = (f"read_parquet([{', '.join(_quote(f) for f in files)}])" if files else  # else: no rows yet
-                  "(SELECT " + ", ".join(f"NULL AS {_quote_ident(c)}" for c in types) + " WHERE false)")
+        if files:
+            source = f"read_parquet([{', '.join(quote_literal(f) for f in files)}])"
+        else:  # no rows yet: an empty relation of their columns
+            source = "(SELECT " + ", ".join(f"NULL AS {_quote_ident(c)}" for c in types) + " WHERE false)"
     else:
         raise ValueError(f"unknown engine {engine!r} (allowed: arrow, plan, extension)")
     con.execute(f"CREATE OR REPLACE VIEW events AS {view_sql(source, dict(ref.columns), types, run_id)}")

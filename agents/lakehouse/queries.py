@@ -31,8 +31,15 @@ NEWEST_SQL = "SELECT producer_id, seq, epoch_us(sent_ts) FROM events ORDER BY se
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
-def _quote(text: str) -> str:
+def quote_literal(text: str) -> str:
+    """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def data_file_count(table: Table) -> int:
+    """The data files of the table's current snapshot, from its summary."""
+    snapshot = table.current_snapshot()
+    return int(snapshot.summary["total-data-files"] or 0) if snapshot and snapshot.summary else 0
 
 
 def bind_events_view(con: duckdb.DuckDBPyConnection, table: Table, engine: str) -> int:
@@ -40,19 +47,18 @@ def bind_events_view(con: duckdb.DuckDBPyConnection, table: Table, engine: str) 
     if engine == "arrow":  # pyiceberg reads every row: any warehouse its FileIO reaches
         con.register("soak_rows", table.scan().to_arrow())
         con.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM soak_rows")
-        snapshot = table.current_snapshot()
-        return int(snapshot.summary["total-data-files"] or 0) if snapshot and snapshot.summary else 0
+        return data_file_count(table)
     if engine == "extension":
-        con.execute(f"CREATE OR REPLACE VIEW events AS SELECT * FROM iceberg_scan({_quote(table.metadata_location)})")
-        snapshot = table.current_snapshot()
-        return int(snapshot.summary["total-data-files"] or 0) if snapshot and snapshot.summary else 0
+        scan = f"iceberg_scan({quote_literal(table.metadata_location)})"
+        con.execute(f"CREATE OR REPLACE VIEW events AS SELECT * FROM {scan}")
+        return data_file_count(table)
     files = [task.file.file_path for task in table.scan().plan_files()]
     if not files:
         con.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM (SELECT NULL::VARCHAR AS run_id, "
                     "NULL::VARCHAR AS producer_id, NULL::BIGINT AS incarnation, NULL::INTEGER AS partition, "
                     "NULL::BIGINT AS seq, NULL::TIMESTAMPTZ AS sent_ts) WHERE false")
         return 0
-    listing = ", ".join(_quote(f) for f in files)
+    listing = ", ".join(quote_literal(f) for f in files)
     con.execute(f"CREATE OR REPLACE VIEW events AS SELECT * FROM read_parquet([{listing}])")
     return len(files)
 

@@ -134,13 +134,14 @@ class EndPhase:
         now = c.clock.wall_ns()
         watch = self._table_watch
         if watch is None:
+            # The ledgers are final once the producers stopped: read once, checked every poll.
             watch = self._table_watch = {"since": now, "polled": 0, "rows": None, "changed": now, "check": None,
-                                         "error": None}
+                                         "error": None, "ledgers": c.store.ack_ledgers(c.run_id)}
         elif (now - watch["polled"]) / 1e9 < SETTLE_POLL_S:
             return
         watch["polled"] = now
         try:
-            check, error = check_external(c.spec.external_table, c.run_id, c.store.ack_ledgers(c.run_id)), None
+            check, error = check_external(c.spec.external_table, c.run_id, watch["ledgers"]), None
         except Exception as exc:
             check, error = None, f"{type(exc).__name__}: {exc}"
             log.warning("check of the external table failed: %s", error)

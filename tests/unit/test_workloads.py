@@ -102,12 +102,6 @@ def test_a_record_schema_file_that_is_not_json_is_named(tmp_path):
         load_workload(str(path))
 
 
-def test_the_tick_columns_the_workload_knows_are_the_tables():
-    from agents.lakehouse.schema import TICK_FIELDS
-    from workloads.model import TICK_TABLE_COLUMNS
-    assert TICK_TABLE_COLUMNS == tuple(name for name, _, _ in TICK_FIELDS)
-
-
 def test_a_relative_sqlite_catalog_of_an_external_table_is_made_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     workload = load_workload(str(Path(__file__).resolve().parents[2] / "workloads" / "examples" / "external.yaml"))
