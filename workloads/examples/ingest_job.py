@@ -211,6 +211,8 @@ class Worker:
                         continue
                     self.rows.append(row)
                     self.next_offsets[msg.partition()] = msg.offset() + 1
+                if self.stopping:
+                    break  # straight to close(): what is open goes through on_revoke
                 now = time.monotonic()
                 if len(self.rows) >= args.batch_records or now - last_flush >= args.batch_seconds:
                     self.flush()

@@ -53,8 +53,9 @@ def test_the_clean_job_on_s3_leaves_no_anomaly_and_its_leak_is_named(external_ha
 
 def test_a_batch_dropped_on_rebalance_is_reported_missing_exactly(external_harness, ingest_job):
     """The job is restarted twice by the workload's own fault driver for it (service_restart:
-    a command template), and drops its open batch each time."""
-    job = ingest_job("--bug", "drop-on-rebalance")
+    a command template), and drops its open batch each time. Batches of 4 s: a restart that
+    lands while the job appends finds no open batch, so the appends are kept short beside it."""
+    job = ingest_job("--bug", "drop-on-rebalance", "--batch-seconds", "4")
     h = external_harness()
     restart = f"pkill -TERM -f 'ingest_job.py worker --bootstrap [^ ]* --topic {job.topic} '"
     node = {"interval_s": 2, "targets": {"ingest-job": "ingest_job.py worker"},
