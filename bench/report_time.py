@@ -25,7 +25,6 @@ from types import SimpleNamespace
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
 from agents.clock import FakeClock
 from controller.analysis.render_html import render_html
@@ -33,7 +32,7 @@ from controller.analysis.render_markdown import render_markdown
 from controller.analysis.report import build_report
 from controller.control.window_facts import gather
 from controller.sampling.totals import RunTotals
-from controller.store.samples import SCHEMA, SampleFiles
+from controller.store.samples import SampleBatch, SampleFiles
 from workloads.loader import load_workload
 
 S = 10**9
@@ -55,17 +54,16 @@ def write_store(root: Path, run_id: str, agents: int, hours: int) -> int:
     series += [(s, a) for a in [*names, "kafka-broker", "controller"] for s in PROCESS_SERIES]
     series += [(s, "run") for s in RUN_SERIES] + [("lag_records", f"partition-{p}") for p in range(6)]
     ticks = int(3600 / TICK_S)
-    names_col = pa.array([s for s, _ in series] * ticks, pa.string()).dictionary_encode()
-    agents_col = pa.array([a for _, a in series] * ticks, pa.string()).dictionary_encode()
+    names_col = np.array([s for s, _ in series] * ticks, dtype=object)
+    agents_col = np.array([a for _, a in series] * ticks, dtype=object)
     rng = np.random.default_rng(1)
     rows = 0
     for hour in range(hours):
         ts = T0 + ((hour * 3600 + np.arange(ticks) * TICK_S) * S).astype(np.int64)
         values = rng.normal(2e8, 1e6, len(series) * ticks)
-        table = pa.table([pa.array(np.repeat(ts, len(series))), names_col.cast(pa.string()),
-                          agents_col.cast(pa.string()), pa.array(values)], schema=SCHEMA)
-        files.write(table, now_ns=int(ts[0]))
-        rows += table.num_rows
+        batch = SampleBatch.of(np.repeat(ts, len(series)), names_col, agents_col, values)
+        files.write(batch, now_ns=int(ts[0]))
+        rows += batch.num_rows
     files.compact(before_ns=T0 + (hours + 1) * 3600 * S)
     return rows
 

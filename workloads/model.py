@@ -19,7 +19,7 @@ from workloads.specs import ConsumerSpec, MaintenanceSpec, NodeSpec, ProducerSpe
 
 NAME = r"^[a-z0-9][a-z0-9._-]{0,62}$"
 # The table's tick columns: only a `ticks` payload's table has them.
-TICK_TABLE_COLUMNS = tuple(name for name, _, _ in TICK_FIELDS)
+TICK_TABLE_COLUMNS = tuple(name for name, _ in TICK_FIELDS)
 
 
 class TopicSpec(Strict):

@@ -1,39 +1,39 @@
 """The soak table: one row per consumed Kafka record, envelope first, then the payload.
 
-The Iceberg types are named here and built on use: the controller imports this module (for
-the Arrow side) and keeps pyiceberg out of its long-lived process.
+The types are named here and built on use, Iceberg's and Arrow's: the controller imports
+this module (through the workload model) and keeps pyiceberg and pyarrow out of its
+long-lived process.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyiceberg.partitioning import PartitionSpec
     from pyiceberg.schema import Schema
 
 ENVELOPE_FIELDS = [
-    ("run_id", "string", pa.string()),
-    ("producer_id", "string", pa.string()),
-    ("incarnation", "long", pa.int64()),
-    ("partition", "int", pa.int32()),
-    ("offset", "long", pa.int64()),
-    ("seq", "long", pa.int64()),
-    ("sent_ts", "timestamptz", pa.timestamp("us", tz="UTC")),
-    ("ingest_ts", "timestamptz", pa.timestamp("us", tz="UTC")),
-    ("crc_ok", "boolean", pa.bool_()),
+    ("run_id", "string"),
+    ("producer_id", "string"),
+    ("incarnation", "long"),
+    ("partition", "int"),
+    ("offset", "long"),
+    ("seq", "long"),
+    ("sent_ts", "timestamptz"),
+    ("ingest_ts", "timestamptz"),
+    ("crc_ok", "boolean"),
 ]
 TICK_FIELDS = [
-    ("symbol", "string", pa.string()),
-    ("price", "double", pa.float64()),
-    ("quantity", "long", pa.int64()),
-    ("side", "string", pa.string()),
-    ("exchange", "string", pa.string()),
-    ("exchange_ts", "timestamptz", pa.timestamp("us", tz="UTC")),
+    ("symbol", "string"),
+    ("price", "double"),
+    ("quantity", "long"),
+    ("side", "string"),
+    ("exchange", "string"),
+    ("exchange_ts", "timestamptz"),
 ]
-RAW_FIELDS = [("payload", "binary", pa.binary())]
+RAW_FIELDS = [("payload", "binary")]
 
 
 def fields_for(mode: str):
@@ -48,11 +48,15 @@ def iceberg_schema(mode: str) -> Schema:
              "timestamptz": types.TimestamptzType, "boolean": types.BooleanType, "double": types.DoubleType,
              "binary": types.BinaryType}
     return Schema(*[types.NestedField(i, name, built[typ](), required=False)
-                    for i, (name, typ, _) in enumerate(fields_for(mode), start=1)])
+                    for i, (name, typ) in enumerate(fields_for(mode), start=1)])
 
 
 def arrow_schema(mode: str) -> pa.Schema:
-    return pa.schema([pa.field(name, arrow_type, nullable=True) for name, _, arrow_type in fields_for(mode)])
+    import pyarrow as pa
+
+    built = {"string": pa.string(), "long": pa.int64(), "int": pa.int32(), "timestamptz": pa.timestamp("us", tz="UTC"),
+             "boolean": pa.bool_(), "double": pa.float64(), "binary": pa.binary()}
+    return pa.schema([pa.field(name, built[typ], nullable=True) for name, typ in fields_for(mode)])
 
 
 def partition_spec(schema: Schema, granularity: str = "hour") -> PartitionSpec:

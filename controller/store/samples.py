@@ -15,13 +15,36 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import numpy as np
 
-SCHEMA = pa.schema([("ts_ns", pa.int64()), ("series", pa.string()), ("agent_id", pa.string()),
-                    ("value", pa.float64())])
+# Written and read with DuckDB alone: pyarrow would add about 50 MB to the controller's RSS.
+COLUMNS = ("ts_ns", "series", "agent_id", "value")
 HOUR_NS = 3600 * 10**9
+PARQUET = "(FORMAT parquet, COMPRESSION zstd)"
+
+
+@dataclass(frozen=True)
+class SampleBatch:
+    """Samples as columns: ts_ns int64, series and agent_id str (object), value float64."""
+    ts_ns: np.ndarray
+    series: np.ndarray
+    agent_id: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def of(cls, ts_ns, series, agent_id, value) -> "SampleBatch":
+        return cls(np.asarray(ts_ns, dtype=np.int64), np.asarray(series, dtype=object),
+                   np.asarray(agent_id, dtype=object), np.asarray(value, dtype=np.float64))
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.ts_ns)
+
+    def where(self, mask: np.ndarray) -> "SampleBatch":
+        return SampleBatch(self.ts_ns[mask], self.series[mask], self.agent_id[mask], self.value[mask])
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in COLUMNS}
 
 
 class SampleBuffer:
@@ -49,20 +72,18 @@ class SampleBuffer:
         ag.append(agent_id)
         va.append(float(value))
 
-    def drain(self) -> pa.Table:
-        ts, se, ag, va = self._cols
-        table = pa.table([pa.array(ts, pa.int64()), pa.array(se, pa.string()), pa.array(ag, pa.string()),
-                          pa.array(va, pa.float64())], schema=SCHEMA)
+    def drain(self) -> SampleBatch:
+        batch = SampleBatch.of(*self._cols)
         self._cols = ([], [], [], [])
-        return table
+        return batch
 
 
 COMPACTED = "compacted-upto-"
 
 
-def _write_atomic(table: pa.Table, final: Path) -> Path:
+def _copy_atomic(con: duckdb.DuckDBPyConnection, select: str, params: dict, final: Path) -> Path:
     tmp = final.with_name(f".{final.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    con.execute(f"COPY ({select}) TO $out {PARQUET}", {**params, "out": str(tmp)})
     os.replace(tmp, final)  # readers never see half a file
     return final
 
@@ -92,19 +113,22 @@ class SampleFiles:
         self.dir = root / run_id
         self.run_id = run_id
 
-    def write(self, table: pa.Table, now_ns: int | None = None) -> list[Path]:
+    def write(self, batch: SampleBatch, now_ns: int | None = None) -> list[Path]:
         """One file per hour the samples fall in; returns the files written. File names
         start with the write time, so names sort in write order."""
-        if table.num_rows == 0:
+        if batch.num_rows == 0:
             return []
-        stamp = now_ns if now_ns is not None else int(pc.max(table["ts_ns"]).as_py())
-        hours = pc.divide(table["ts_ns"], HOUR_NS)
+        stamp = now_ns if now_ns is not None else int(batch.ts_ns.max())
+        hours = batch.ts_ns // HOUR_NS
         written = []
-        for hour in sorted(set(hours.to_pylist())):
-            part = table.filter(pc.equal(hours, hour))
+        con = duckdb.connect()
+        for hour in np.unique(hours).tolist():
+            con.register("part", batch.where(hours == hour).columns())
             folder = self.dir / f"hour={hour}"
             folder.mkdir(parents=True, exist_ok=True)
-            written.append(_write_atomic(part, folder / f"{stamp:020d}-{uuid.uuid4().hex[:8]}.parquet"))
+            select = 'SELECT ts_ns, series, agent_id, "value" FROM part'
+            written.append(_copy_atomic(con, select, {}, folder / f"{stamp:020d}-{uuid.uuid4().hex[:8]}.parquet"))
+            con.unregister("part")
         return written
 
     def files(self) -> list[Path]:
@@ -126,8 +150,8 @@ class SampleFiles:
                 continue
             live = _live_files(folder)
             if len(live) > 1:
-                merged = pa.concat_tables([pq.read_table(f) for f in live]).sort_by("ts_ns")
-                _write_atomic(merged, folder / f"{COMPACTED}{live[-1].name}")
+                _copy_atomic(duckdb.connect(), "SELECT * FROM read_parquet($files) ORDER BY ts_ns",
+                             {"files": [str(f) for f in live]}, folder / f"{COMPACTED}{live[-1].name}")
                 done += 1
             for stale in set(folder.glob("*.parquet")) - set(_live_files(folder)):
                 stale.unlink(missing_ok=True)
