@@ -46,9 +46,9 @@ class QueryAgent(Agent):
 
     def _open(self) -> None:
         if self._con is None:
-            self._con = connect()
             ref = self.table_ref
             self._table = ref.load() if isinstance(ref, ExternalTableRef) else ref.load_or_create()
+            self._con = connect(properties=ref.properties, location=self._table.location())
 
     def _bind(self) -> int:
         """`events` over the table's current snapshot (a team's table through its mapping)."""

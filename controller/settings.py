@@ -36,6 +36,10 @@ class SoakSettings(BaseSettings):
     database_url: str | None = Field(default=None, description="run store URL (None: SQLite in data_dir)")
     catalog_uri: str | None = Field(default=None, description="Iceberg SQL catalog URL (None: SQLite)")
     warehouse: str | None = Field(default=None, description="Iceberg warehouse (None: data_dir/warehouse)")
+    # pyiceberg's catalog and FileIO properties (s3.endpoint, s3.access-key-id, ...): DuckDB's
+    # reads of the table's files take their S3 settings from the same ones.
+    catalog_properties: dict[str, str] = Field(
+        default_factory=dict, description='catalog/FileIO properties as JSON, e.g. {"s3.endpoint": "http://minio:9000"}')
 
     # The local broker (KRaft, single node).
     kafka_host: str = LOOPBACK

@@ -193,8 +193,9 @@ class QuerySpec(Strict):
     interval_s: float = Field(default=10.0, gt=0)
     queries: tuple[NamedQuery, ...] = DEFAULT_QUERIES
     engine: Literal["plan", "extension", "arrow"] = Field(
-        default="plan", description="plan: pyiceberg plans files, DuckDB reads Parquet; extension: iceberg_scan; "
-                                    "arrow (a team's table in external mode, e.g. on S3): pyiceberg reads the rows")
+        default="plan", description="plan: pyiceberg plans files, DuckDB reads the Parquet files (local or S3); "
+                                    "extension: DuckDB's iceberg_scan; arrow: pyiceberg reads every row into memory "
+                                    "each cycle (any FileIO pyiceberg has, e.g. GCS or Azure)")
     window_s: float = Field(default=60.0, gt=0)
 
 

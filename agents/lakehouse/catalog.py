@@ -34,6 +34,7 @@ class TableRef:
     catalog_name: str = "soak"
     payload_mode: str = "ticks"
     partition_granularity: str = "hour"
+    properties: tuple[tuple[str, str], ...] = ()  # pyiceberg catalog/FileIO properties (s3.endpoint, ...)
 
     def ensure_local_dirs(self) -> None:
         """Create the folders of a local SQLite catalog and a file:// warehouse."""
@@ -45,7 +46,7 @@ class TableRef:
     def catalog(self) -> Catalog:
         from pyiceberg.catalog.sql import SqlCatalog
 
-        return SqlCatalog(self.catalog_name, uri=self.catalog_uri, warehouse=self.warehouse)
+        return SqlCatalog(self.catalog_name, **dict(self.properties), uri=self.catalog_uri, warehouse=self.warehouse)
 
     def load_or_create(self) -> Table:
         """The table, created on first use. Agents start together, so creation races are

@@ -11,7 +11,7 @@ from agents.core.ack_ledger import AckLedger, merge_acks
 from agents.core.correctness import compare
 from agents.core.sequence_ledger import losses
 from agents.lakehouse.catalog import TableRef
-from agents.lakehouse.duckdb_iceberg import connect
+from agents.lakehouse.duckdb_iceberg import connect, duckdb_reads
 from agents.lakehouse.external_table import ExternalTableRef, bind_external_view
 from agents.lakehouse.iceberg_sink import state_of
 from agents.lakehouse.queries import bind_events_view, duplicated_keys, islands
@@ -20,7 +20,7 @@ from agents.lakehouse.sink_state import received_from_state
 
 def check_table(table_ref: TableRef, topic: str, run_id: str, ack_ledgers: list[dict]) -> dict:
     table = table_ref.load_or_create()
-    con = connect()
+    con = connect(properties=table_ref.properties, location=table.location())
     try:
         bind_events_view(con, table, "plan")
         acked = merge_acks(AckLedger.from_json(raw) for raw in ack_ledgers)
@@ -35,9 +35,12 @@ def check_external(ref: ExternalTableRef, run_id: str, ack_ledgers: list[dict]) 
     """The team's table against the ack ledgers, read through the column mapping. There
     is no verifier state in their table: what reached Kafka is the verifiers' verdicts'."""
     table = ref.load()
-    con = connect()
+    con = connect(properties=ref.properties, location=table.location())
+    # DuckDB streams the files it reads; pyiceberg's rows (`arrow`) would hold the whole
+    # table in memory, so they are only for a warehouse DuckDB has no reader for.
+    engine = "plan" if duckdb_reads(table.location()) else "arrow"
     try:
-        bind_external_view(con, ref, table, run_id, "arrow", only_mapped=True)
+        bind_external_view(con, ref, table, run_id, engine, only_mapped=True)
         report = _compare(con, run_id, merge_acks(AckLedger.from_json(raw) for raw in ack_ledgers))
     finally:
         con.close()

@@ -118,9 +118,19 @@ def _strip_scheme(uri: str) -> str:
     return uri.split("://", 1)[1] if "://" in uri else uri
 
 
+def table_filesystem(table: Table) -> tuple[pafs.FileSystem, str]:
+    """The table's folder and a file system that reaches it, configured by the table's own
+    FileIO (its catalog's properties: an S3 endpoint and keys, say) where it is pyarrow's."""
+    io = table.io
+    if hasattr(io, "fs_by_scheme"):  # pyiceberg's PyArrowFileIO
+        scheme, netloc, path = io.parse_location(table.location(), io.properties)
+        return io.fs_by_scheme(scheme, netloc), path
+    return pafs.FileSystem.from_uri(table.location())
+
+
 def delete_orphans(table: Table, now_ns: int, min_age_s: float) -> int:
     table.refresh()
-    fs, root = pafs.FileSystem.from_uri(table.location())
+    fs, root = table_filesystem(table)
     referenced = referenced_files(table)
     deleted = 0
     try:

@@ -72,7 +72,8 @@ def _serve(request: dict) -> dict:
         from agents.lakehouse.final_check import check_external as check
 
         return check(ExternalTableRef.from_json(request["external"]), request["run_id"], request["ack_ledgers"])
-    table_ref = TableRef(**request["table_ref"])
+    raw = request["table_ref"]
+    table_ref = TableRef(**{**raw, "properties": tuple(tuple(p) for p in raw["properties"])})
     if request["action"] == "create":
         table_ref.ensure_local_dirs()
         table_ref.load_or_create()

@@ -29,6 +29,7 @@ class RunSpec(BaseModel):
     database_url: str
     catalog_uri: str
     warehouse: str
+    catalog_properties: dict[str, str] = {}
     samples_dir: str
     metrics_port: int
     sample_interval_s: float = Field(gt=0)
@@ -51,6 +52,7 @@ class RunSpec(BaseModel):
                    report_interval_s=report_interval_s or workload.report_interval_s,
                    bootstrap=settings.effective_bootstrap_servers, database_url=settings.effective_database_url,
                    catalog_uri=settings.effective_catalog_uri, warehouse=settings.effective_warehouse,
+                   catalog_properties=settings.catalog_properties,
                    samples_dir=str(settings.samples_dir), metrics_port=settings.metrics_port,
                    sample_interval_s=settings.sample_interval_s, flush_interval_s=settings.flush_interval_s,
                    drain_timeout_s=settings.drain_timeout_s, agent_call_timeout_s=settings.agent_call_timeout_s,
@@ -91,7 +93,8 @@ class RunSpec(BaseModel):
     def table_ref(self) -> TableRef:
         table = self.workload.table
         return TableRef(self.catalog_uri, self.warehouse, identifier=f"{table.identifier}_{run_key(self.run_id)}",
-                        payload_mode=self.workload.payload_mode, partition_granularity=table.partition_granularity)
+                        payload_mode=self.workload.payload_mode, partition_granularity=table.partition_granularity,
+                        properties=tuple(sorted(self.catalog_properties.items())))
 
 
 def run_key(run_id: str) -> str:

@@ -17,6 +17,7 @@ import pytest
 from controller.infra.ports import free_ports
 from controller.infra.stack import LocalStack
 from controller.settings import SoakSettings
+from tests.integration.s3_server import SeaweedS3
 from tests.integration.system_packages import ensure_debian_package
 
 PORT_SETTINGS = ("kafka_port", "kafka_controller_port", "kafka_proxied_port", "toxiproxy_api_port",
@@ -105,6 +106,14 @@ def soak_env():
     yield make
     for env in made:
         run_soak(["infra", "down"], env)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3 (SeaweedFS) for warehouses on S3."""
+    server = SeaweedS3(tmp_path_factory.mktemp("s3")).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

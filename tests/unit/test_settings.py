@@ -29,6 +29,18 @@ def test_environment_with_soak_prefix(monkeypatch, tmp_path):
     assert s.kafka_port == 19092
 
 
+def test_catalog_properties_reach_the_run_s_table_ref(monkeypatch, tmp_path):
+    from controller.runs.spec import RunSpec
+    from workloads.loader import load_workload
+
+    monkeypatch.setenv("SOAK_WAREHOUSE", "s3://bucket/wh")
+    monkeypatch.setenv("SOAK_CATALOG_PROPERTIES", '{"s3.endpoint": "http://minio:9000", "s3.region": "eu-west-1"}')
+    s = SoakSettings(data_dir=tmp_path)
+    ref = RunSpec.build("r-1", load_workload(None), 0.1, s).table_ref
+    assert (ref.warehouse, ref.properties) == ("s3://bucket/wh", (("s3.endpoint", "http://minio:9000"),
+                                                                  ("s3.region", "eu-west-1")))
+
+
 def test_explicit_values_win_over_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SOAK_DATA_DIR", "/from/env")
     assert SoakSettings(data_dir=tmp_path).data_dir == tmp_path

@@ -78,8 +78,6 @@ def external_workload(job: IngestJob, **overrides) -> dict:
     raw["queries"] = {"count": 1, "spec": {"interval_s": 5}}
     raw["node"]["interval_s"] = 2
     raw["ingestion"]["table"]["catalog"] = {"type": "sql", "uri": job.catalog_uri, "properties": job.properties}
-    if job.properties:  # an S3 warehouse: query agents read through pyiceberg too
-        raw["queries"]["spec"]["engine"] = "arrow"
     raw["ingestion"]["quiet_s"] = 15
     raw["slo"] = {"warm_up_s": 20}
     raw["faults"] = {"mode": "none"}
@@ -102,13 +100,6 @@ def ingest_job(bootstrap, tmp_path):
     yield start
     for job in started:
         job.stop()
-
-
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory):
-    server = SeaweedS3(tmp_path_factory.mktemp("s3")).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
