@@ -25,7 +25,11 @@ PARQUET = "(FORMAT parquet, COMPRESSION zstd)"
 
 @dataclass(frozen=True)
 class SampleBatch:
-    """Samples as columns: ts_ns int64, series and agent_id str (object), value float64."""
+    """Samples as columns: ts_ns int64, series and agent_id NumPy unicode, value float64.
+
+    Not object arrays of str: DuckDB's scan of those tries `import pandas` for values it
+    looks at, and where pandas is not installed every try searches sys.path again: that was
+    half of the control loop's CPU at 50 agents (py-spy, bench.controller_scale)."""
     ts_ns: np.ndarray
     series: np.ndarray
     agent_id: np.ndarray
@@ -33,8 +37,8 @@ class SampleBatch:
 
     @classmethod
     def of(cls, ts_ns, series, agent_id, value) -> "SampleBatch":
-        return cls(np.asarray(ts_ns, dtype=np.int64), np.asarray(series, dtype=object),
-                   np.asarray(agent_id, dtype=object), np.asarray(value, dtype=np.float64))
+        return cls(np.asarray(ts_ns, dtype=np.int64), np.asarray(series, dtype=str),
+                   np.asarray(agent_id, dtype=str), np.asarray(value, dtype=np.float64))
 
     @property
     def num_rows(self) -> int:

@@ -82,3 +82,40 @@ assert "pyarrow" not in sys.modules, sorted(m for m in sys.modules if m.startswi
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_module_lookups_while_writing_samples_do_not_grow_with_rows(tmp_path):
+    """DuckDB scanning object arrays of str tries `import pandas` for values it looks at, each
+    try a search of sys.path where pandas is not installed: the loop's CPU went there (16 per
+    row). DuckDB still tries once per scanned chunk; once per row is the regression."""
+    import importlib.abc
+
+    class CountingFinder(importlib.abc.MetaPathFinder):
+        def __init__(self):
+            self.lookups: list[str] = []
+
+        def find_spec(self, name, path, target=None):
+            self.lookups.append(name)
+            return None
+
+    buf = SampleBuffer()
+    files = SampleFiles(tmp_path, "run-1")
+    start = 0
+
+    def lookups_writing(rows: int) -> list[str]:
+        nonlocal start
+        for i in range(start, start + rows):
+            buf.add(T0 + i * 10**9, "process.rss_bytes", f"producer-{i % 7}", float(i))
+        start += rows
+        finder = CountingFinder()
+        sys.meta_path.insert(0, finder)
+        try:
+            files.write(buf.drain())
+        finally:
+            sys.meta_path.remove(finder)
+        return finder.lookups
+
+    lookups_writing(100)  # the first write may import what DuckDB needs once
+    few, many = lookups_writing(1_000), lookups_writing(10_000)
+    assert len(few) < 1_000 / 100 and len(many) < 10_000 / 100, (len(few), len(many), set(many))
+    assert len(files.query("process.rss_bytes", step_s=1)) == 11_100
