@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from agents.lakehouse.schema import TABLE_PROPERTIES, iceberg_schema, partition_spec
 
@@ -16,12 +16,24 @@ if TYPE_CHECKING:  # imported on use: a TableRef travels through the controller,
     from pyiceberg.table import Table
 
 
-def creation_races() -> tuple[type[Exception], ...]:
+# PostgreSQL's answer to a CREATE TABLE that another session made first (SQLSTATE 42P07).
+_DUPLICATE_TABLE = "42P07"
+
+
+def is_creation_race(exc: BaseException) -> bool:
+    """Whether `exc` is what losing a creation race looks like: pyiceberg's 'already
+    exists', a unique constraint, a locked SQLite file, or PostgreSQL refusing a catalog
+    table (`iceberg_tables`, made by every SqlCatalog on first use) that another agent has
+    just created. Other SQL errors are not retried."""
     import sqlalchemy.exc
     from pyiceberg.exceptions import NamespaceAlreadyExistsError, TableAlreadyExistsError
 
-    return (NamespaceAlreadyExistsError, TableAlreadyExistsError, sqlalchemy.exc.IntegrityError,
-            sqlalchemy.exc.OperationalError)
+    if isinstance(exc, (NamespaceAlreadyExistsError, TableAlreadyExistsError, sqlalchemy.exc.IntegrityError,
+                        sqlalchemy.exc.OperationalError)):
+        return True
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)  # psycopg2 / psycopg 3
+    return isinstance(exc, sqlalchemy.exc.ProgrammingError) and code == _DUPLICATE_TABLE
 
 
 @dataclass(frozen=True)
@@ -50,11 +62,11 @@ class TableRef:
 
     def load_or_create(self) -> Table:
         """The table, created on first use. Agents start together, so creation races are
-        normal, down to the catalog's own tables: whoever loses (an 'already exists', a
-        unique constraint, a locked SQLite file) tries again and loads what the winner made."""
+        normal, down to the catalog's own tables: whoever loses (`is_creation_race`) tries
+        again and loads what the winner made."""
         from pyiceberg.exceptions import NoSuchTableError
 
-        for attempt in Retrying(retry=retry_if_exception_type(creation_races()), reraise=True,
+        for attempt in Retrying(retry=retry_if_exception(is_creation_race), reraise=True,
                                 wait=wait_random_exponential(multiplier=0.05, max=1.0), stop=stop_after_attempt(10)):
             with attempt:
                 catalog = self.catalog()

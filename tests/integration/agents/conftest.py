@@ -31,6 +31,14 @@ def table_ref(tmp_path) -> TableRef:
     return TableRef(f"sqlite:///{tmp_path / 'catalog.db'}", (tmp_path / "warehouse").as_uri())
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_catalog_ref(request, tmp_path) -> TableRef:
+    """A table in each catalog the tool runs on: SQLite (the default) and PostgreSQL (staging)."""
+    uri = (f"sqlite:///{tmp_path / 'catalog.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres").new_database())
+    return TableRef(uri, (tmp_path / "warehouse").as_uri())
+
+
 def wait_for(predicate, timeout_s: float, interval_s: float = 0.5, what: str = "condition"):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -17,7 +17,8 @@ def rows(partition: int, n: int):
     return batch.to_arrow()
 
 
-def test_a_stale_writer_fails_and_the_sink_keeps_every_partitions_state(table_ref):
+def test_a_stale_writer_fails_and_the_sink_keeps_every_partitions_state(any_catalog_ref):
+    table_ref = any_catalog_ref
     first, second = IcebergSink(table_ref, "t"), IcebergSink(table_ref, "t")
     assert first.table.properties[COMMIT_RETRIES] == "0"
     stale = table_ref.load_or_create()

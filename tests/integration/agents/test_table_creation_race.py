@@ -1,12 +1,12 @@
-"""Agents that start together all get the one table, whoever creates it."""
+"""Agents that start together all get the one table, whoever creates it, in either catalog."""
 
 from concurrent.futures import ThreadPoolExecutor
 
 from agents.lakehouse.catalog import TableRef
 
 
-def test_concurrent_load_or_create_yields_one_table(tmp_path):
-    ref = TableRef(f"sqlite:///{tmp_path / 'catalog.db'}", (tmp_path / "warehouse").as_uri())
+def test_concurrent_load_or_create_yields_one_table(any_catalog_ref):
+    ref = any_catalog_ref
     for round_ in range(5):
         r = TableRef(ref.catalog_uri, ref.warehouse, identifier=f"race{round_}.events")
         with ThreadPoolExecutor(8) as pool:
