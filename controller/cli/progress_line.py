@@ -34,7 +34,7 @@ def progress_line(state: str, p: dict) -> str:
     anomalies = sum((p.get("anomalies") or {}).values())
     parts = [
         f"{duration(p.get('elapsed_s', 0))} / {duration(p.get('duration_s', 0))}",
-        state if not p.get("end_phase") else f"{state} ({p['end_phase']})",
+        state if p.get("end_phase") in (None, "", state) else f"{state} ({p['end_phase']})",
         f"acked {rates.get('acked_per_s', 0):,.0f}/s",
         f"ingested {rates.get('committed_records_per_s', 0):,.0f}/s",
         f"p99 ack {millis(lat.get('ack_latency', {}).get('p99_us'))}",

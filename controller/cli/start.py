@@ -62,7 +62,8 @@ def start(
     start_controller(spec, grafana_token(settings))
     table = (f"the team's table {spec.external_table.identifier} (external ingestion)" if spec.external_table
              else f"table {spec.table_ref.identifier}")
-    console.print(f"run {spec.run_id}: workload {loaded.name}, {hours:g} h, topic {spec.topic}, {table}")
+    console.print(f"run {spec.run_id}: workload {loaded.name}, {hours:g} h, topic {spec.topic}, {table}",
+                  soft_wrap=True)  # one line in a log file too
     if detach:
         console.print(f"started in the background: `soak status {spec.run_id}` to watch, "
                       f"`soak stop {spec.run_id}` to stop")

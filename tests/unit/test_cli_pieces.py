@@ -26,6 +26,9 @@ def test_progress_line_shows_what_a_soak_operator_watches():
                     "p99 e2e 850 ms | lag 1,203 | agents 3/4 up | restarts 1 | agents rss 3.0 GiB | "
                     "kafka-broker 650 MiB | anomalies 0 | faults 1 | alerts 2 | step errors 3")
     assert progress_line("pending", {}).startswith("0:00:00 / 0:00:00 | pending")
+    # The end phase is named beside the state, once.
+    assert " | finished (checked) | " in progress_line("finished", {"end_phase": "checked"})
+    assert " | draining | " in progress_line("draining", {"end_phase": "draining"})
 
 
 def test_run_keys_are_identifier_safe():
