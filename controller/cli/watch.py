@@ -28,7 +28,7 @@ def watch(store: RunStore, run_id: str, clock_ns) -> Run:
         while True:
             try:
                 run = store.get(run_id)
-                show(run.state.value, progress_line(run.state.value, run.progress), run.state.terminal)
+                show(run.state.value, progress_line(run.state.value, run.progress))
                 if run.state.terminal:
                     return run
                 time.sleep(POLL_S)
@@ -45,27 +45,20 @@ def watch(store: RunStore, run_id: str, clock_ns) -> Run:
 
 @contextmanager
 def _display():
-    """A `show(state, line, last)` for this stderr: a redrawn line on a terminal, paced lines elsewhere."""
+    """A `show(state, line)` for this stderr: a redrawn line on a terminal, paced lines elsewhere.
+    The end of a run is a change of state, so its line is always printed."""
     if not err_console.is_terminal:
         pace = ProgressPace()
 
-        def show_plain(state: str, line: str, last: bool) -> None:
-            if pace.due(time.monotonic(), state) or last:
+        def show_plain(state: str, line: str) -> None:
+            if pace.due(time.monotonic(), state):
                 err_console.print(line, soft_wrap=True, highlight=False)
 
         yield show_plain
         return
     with Live(Text("starting ..."), console=err_console, refresh_per_second=2, transient=False) as live:
-        def show_live(state: str, line: str, last: bool) -> None:
-            live.update(Text(line))
-            if last:
-                live.stop()
-                err_console.print()
-
-        try:
-            yield show_live
-        finally:
-            live.stop()
+        yield lambda state, line: live.update(Text(line))
+    err_console.print()  # a run that ended: its last line stays, the verdict below it
 
 
 def print_verdict(run: Run) -> int:
