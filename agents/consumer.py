@@ -21,8 +21,9 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_r
 
 from agents.base import Agent
 from agents.clock import Clock
-from agents.core.bulk_envelopes import decode_headers, decode_keys
-from agents.core.envelope import crc32c, decode, run_tag
+from agents.core.bulk_envelopes import DecodedBatch, decode_batch
+from agents.core.corrupt_records import ENVELOPE, ENVELOPE_REPAIRED, ENVELOPE_UNPLACED, PAYLOAD, CorruptRecords
+from agents.core.record_key import run_tag
 from agents.core.first_reads import first_reads
 from agents.core.histogram import LatencyHistogram
 from agents.core.sequence_ledger import SequenceLedger
@@ -56,6 +57,7 @@ class ConsumerVerifierAgent(Agent):
             raise ValueError("a consumer-verifier that writes the table needs a TableRef")
         self.table_ref = table
         self.ledger = SequenceLedger()
+        self.corrupt_records = CorruptRecords()
         self.batch = RowBatch(run_id, table.payload_mode if table else "raw")
         self._lock = threading.Lock()
         self._begin: dict[int, int | None] = {}  # per owned partition: where the table's state ends
@@ -132,6 +134,7 @@ class ConsumerVerifierAgent(Agent):
         consumer of ours) starts again from the table."""
         with self._lock:
             self.ledger.rollback()
+            self.corrupt_records.rollback()
             self._forget(partitions)
         self.batch.clear()
 
@@ -234,14 +237,20 @@ class ConsumerVerifierAgent(Agent):
         self._next.update({p: o + 1 for p, o in dict(zip(parts, offsets)).items()})  # offsets ascend per partition
         self.consumed += len(records)
         self.bytes_consumed += sum(map(len, values))
-        decoded = decode_keys(self._run_tag, parts, list(map(Message.key, records)), values)
-        if decoded is None:  # not all of this run's keys: the headers say what the records are
-            headers = list(map(Message.headers, records))
-            decoded = decode_headers(self._run_id_bytes, parts, headers, values)
-            if decoded is None:
-                self._process_one_by_one(parts, offsets, headers, values, now_us)
+        decoded = decode_batch(self._run_tag, self._run_id_bytes, parts, list(map(Message.key, records)),
+                               lambda at: [records[i].headers() for i in at], values)
+        if len(decoded.rows) != len(records):  # foreign or unidentified records: no row, no place
+            self.foreign += decoded.foreign
+            self.ledger.count_unplaced_corrupt(len(decoded.unplaced))
+            for i in decoded.unplaced.tolist():
+                self.corrupt_records.note(parts[i], offsets[i], ENVELOPE_UNPLACED)
+            kept = decoded.rows.tolist()
+            offsets, values = [offsets[i] for i in kept], [values[i] for i in kept]
+            if not kept:
                 return
         seqs, crc_ok = decoded.seqs, decoded.crc_ok
+        if not crc_ok.all():
+            self._note_corrupt(decoded, offsets)
         observe, observe_run = self.ledger.observe, self.ledger.observe_run
         for seg in decoded.segments:
             if not (seg.crc_ok and observe_run(seg.key, int(seqs[seg.start]), seg.stop - seg.start)):
@@ -262,25 +271,13 @@ class ConsumerVerifierAgent(Agent):
             raise ConsumerFatal(err.str())
         return True
 
-    def _process_one_by_one(self, parts: list[int], offsets: list[int], headers: list, values: list[bytes],
-                            now_us: int) -> None:
-        """A batch with foreign records (another run's, not ours at all) or damaged envelopes."""
-        run_id, observe = self.run_id, self.ledger.observe
-        add = self.batch.add if self.spec.write_table else lambda *row: None
-        e2e = []
-        for p, offset, hdrs, value in zip(parts, offsets, headers, values):
-            env = decode(hdrs)
-            if env is None or env.run_id != run_id:
-                self.foreign += 1
-                continue
-            crc_ok = crc32c(value) == env.crc
-            observe((env.producer_id, env.incarnation, p), env.seq, crc_ok)
-            sent_us = env.sent_ns // 1000
-            add(env.producer_id, env.incarnation, p, offset, env.seq, sent_us, now_us, crc_ok, value)
-            e2e.append(now_us - sent_us)
-        if e2e:
-            with self._lock:
-                self.e2e_latency.record_many(np.asarray(e2e, dtype=np.int64))
+    def _note_corrupt(self, decoded: DecodedBatch, offsets: list[int]) -> None:
+        """Where the placed corrupt records of a batch were (`offsets`: of the placed records)."""
+        position = {row: at for at, row in enumerate(decoded.rows.tolist())}
+        damaged = {position[i]: ENVELOPE for i in decoded.damaged.tolist()}
+        damaged.update({position[i]: ENVELOPE_REPAIRED for i in decoded.repaired.tolist()})
+        for at in np.flatnonzero(~decoded.crc_ok).tolist():
+            self.corrupt_records.note(int(decoded.partitions[at]), offsets[at], damaged.get(at, PAYLOAD))
 
     def _commit(self) -> None:
         consumer = self._consumer
@@ -320,6 +317,7 @@ class ConsumerVerifierAgent(Agent):
     def _finish_commit(self, moved: dict[int, int]) -> None:
         with self._lock:
             self.ledger.commit()
+            self.corrupt_records.commit()
         self.batch.clear()
         self._begin.update(moved)
 
@@ -340,12 +338,14 @@ class ConsumerVerifierAgent(Agent):
     def kind_stats(self) -> dict:
         with self._lock:
             counts = self.ledger.committed_counts.as_dict()
+            corrupt = self.corrupt_records.examples()
             missing = self.ledger.missing()
             owned = sorted(self._next)
             e2e, ingest, commit = (self.e2e_latency.to_json(), self.ingest_latency.to_json(),
                                    self.commit_latency.to_json())
         return {"run_id": self.run_id, "consumed": self.consumed, "bytes_consumed": self.bytes_consumed,
                 "committed_records": self.committed_records, "foreign": self.foreign, "verdicts": counts,
+                "corrupt_examples": corrupt,
                 "candidate_losses": _bounded_examples(missing), "fenced": self.fenced,
                 "commit_errors": self.commit_errors, "rebalances": self.rebalances,
                 "consumer_restarts": self.consumer_restarts, "kafka_errors": dict(self.kafka_errors),

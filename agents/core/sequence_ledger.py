@@ -130,6 +130,10 @@ class SequenceLedger:
             counts.corrupt += 1
         return verdict
 
+    def count_unplaced_corrupt(self, count: int) -> None:
+        """Records of ours whose envelope was too damaged to tell their stream or sequence."""
+        self._pending_counts.corrupt += count
+
     # -- transactions -------------------------------------------------------------------------
     def commit(self) -> None:
         self._committed.update(self._pending)

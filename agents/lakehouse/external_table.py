@@ -9,11 +9,10 @@ read the soak table.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agents.core.envelope import KEY_MAGIC, KEY_SEQ_AT, KEY_STREAM_AT, run_tag
+from agents.core.record_key import KeyVerdict, read_key, run_tag
 from agents.lakehouse.queries import data_file_count, quote_literal
 
 if TYPE_CHECKING:
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
 ENVELOPE = ("run_id", "producer_id", "incarnation", "partition", "seq", "sent_ts")
 _CASTS = {"producer_id": "VARCHAR", "incarnation": "BIGINT", "partition": "INTEGER", "seq": "BIGINT"}
 _TIMESTAMP_TYPES = ("timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns")
-_KEY_FIELDS = struct.Struct(">qqI")  # seq, sent ns, CRC32C, from KEY_SEQ_AT
 
 
 class ExternalTableError(Exception):
@@ -118,25 +116,20 @@ def view_sql(source: str, columns: dict[str, str], types: dict[str, str], run_id
 
 
 def keys_to_envelopes(keys: list, tag: bytes) -> tuple[list[int], dict[str, list]]:
-    """Pure: the rows whose key is one of this run's (by its run tag), and their
-    producer_id, incarnation, seq and sent_us columns. Keys of other runs, foreign keys and
-    nulls are left out."""
-    head = KEY_MAGIC + tag
+    """Pure: the rows whose key is an intact one of this run's (agents/core/record_key.py), and
+    their producer_id, incarnation, seq and sent_us columns. Keys of other runs, foreign keys,
+    nulls and damaged keys are left out: a damaged key's row is not the record it claims to be."""
     kept: list[int] = []
     out: dict[str, list] = {"producer_id": [], "incarnation": [], "seq": [], "sent_us": []}
     for i, key in enumerate(keys):
-        if not key or len(key) <= KEY_STREAM_AT + 8 or not key.startswith(head):
-            continue
-        seq, sent_ns, _crc = _KEY_FIELDS.unpack_from(key, KEY_SEQ_AT)
-        try:
-            producer = key[KEY_STREAM_AT + 8:].decode()
-        except UnicodeDecodeError:
+        verdict, fields, _repaired = read_key(key, tag)
+        if verdict is not KeyVerdict.OURS:
             continue
         kept.append(i)
-        out["producer_id"].append(producer)
-        out["incarnation"].append(int.from_bytes(key[KEY_STREAM_AT:KEY_STREAM_AT + 8], "big", signed=True))
-        out["seq"].append(seq)
-        out["sent_us"].append(sent_ns // 1000)
+        out["producer_id"].append(fields.producer_id)
+        out["incarnation"].append(fields.incarnation)
+        out["seq"].append(fields.seq)
+        out["sent_us"].append(fields.sent_ns // 1000)
     return kept, out
 
 

@@ -26,6 +26,7 @@ class Evidence:
     drained: bool = True
     lag_left: int = 0
     anomalies: dict[str, float] = field(default_factory=dict)  # verifier counts: duplicate, reordered, corrupt
+    corrupt_examples: tuple[tuple[int, int, str], ...] = ()  # (partition, offset, what was damaged)
     acked: float = 0.0
     intended: float | None = None  # records the rate profiles asked for (None: `max` rate)
     p99_ack_ms: float = 0.0
@@ -81,7 +82,8 @@ def judge(e: Evidence, slo: SLOSpec) -> Verdict:
             add(FAIL, f"{c['state_losses']} acknowledged records never reached a verifier")
     for kind in ("corrupt", "reordered", "duplicate"):
         if e.anomalies.get(kind, 0):
-            add(FAIL, f"verifiers saw {int(e.anomalies[kind])} {kind} records")
+            where = _corrupt_where(e.corrupt_examples) if kind == "corrupt" else ""
+            add(FAIL, f"verifiers saw {int(e.anomalies[kind])} {kind} records{where}")
     if not e.drained:
         add(FAIL, f"the drain did not reach zero lag ({e.lag_left} records left): the check is not settled")
     if e.acked == 0:
@@ -120,3 +122,18 @@ def judge(e: Evidence, slo: SLOSpec) -> Verdict:
         return Verdict(PASS, (f"{rows} acknowledged records, each in the table exactly once; every SLO met",))
     level = max((lvl for lvl, _ in found), key=_ORDER.__getitem__)
     return Verdict(level, tuple(reason for _, reason in found))
+
+
+def _corrupt_where(examples: tuple[tuple[int, int, str], ...], limit: int = 3) -> str:
+    if not examples:
+        return ""
+    shown = "; ".join(f"partition {p} offset {o}: {what}" for p, o, what in examples[:limit])
+    more = f"; {len(examples) - limit} more examples" if len(examples) > limit else ""
+    return f" ({shown}{more})"
+
+
+def corrupt_examples(stats_by_agent: dict[str, dict]) -> tuple[tuple[int, int, str], ...]:
+    """Where the verifiers saw corrupt records, from their latest stats, by partition and offset."""
+    found = {(int(p), int(o), str(what)) for stats in stats_by_agent.values()
+             for p, o, what in stats.get("corrupt_examples", ())}
+    return tuple(sorted(found))

@@ -59,9 +59,12 @@ def test_size_distributions():
 def test_the_key_packs_the_same_envelope_in_fixed_places():
     import struct
 
-    from agents.core.envelope import KEY_MAGIC, run_tag
+    import crc32c
+
+    from agents.core.record_key import MAGIC_V2, run_tag
 
     key = EnvelopeWriter("run-1", "producer-3", 42).key(seq=7, sent_ns=1_700_000_000_123_456_789, crc=99)
-    assert key[:4] == KEY_MAGIC and key[4:12] == run_tag("run-1") != run_tag("run-2")
+    assert key[:4] == MAGIC_V2 and key[4:12] == run_tag("run-1") != run_tag("run-2")
     assert struct.unpack(">qqIq", key[12:40]) == (7, 1_700_000_000_123_456_789, 99, 42)
-    assert key[40:] == b"producer-3"
+    assert key[40:-4] == b"producer-3"
+    assert key[-4:] == crc32c.crc32c(key[:-4]).to_bytes(4, "little")

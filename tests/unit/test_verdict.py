@@ -45,3 +45,16 @@ def test_switched_off_checks_do_not_judge():
                   min_throughput_ratio=None)
     v = judge(Evidence(check=CLEAN, acked=1, intended=10**9, p99_ack_ms=10**6, max_lag=10**9), slo)
     assert v.level == PASS
+
+
+def test_corrupt_records_are_named_by_partition_and_offset():
+    from controller.runs.verdict import corrupt_examples
+
+    stats = {"consumer-0": {"corrupt_examples": [[2, 1234, "envelope checksum (one bit, repaired)"]]},
+             "consumer-1": {"corrupt_examples": [[0, 7, "payload checksum"]]}, "producer-0": {}}
+    examples = corrupt_examples(stats)
+    assert examples == ((0, 7, "payload checksum"), (2, 1234, "envelope checksum (one bit, repaired)"))
+    v = judge(Evidence(check=CLEAN, acked=1000, anomalies={"corrupt": 2}, corrupt_examples=examples), SLOSpec())
+    assert v.level == FAIL and v.reasons == (
+        "verifiers saw 2 corrupt records (partition 0 offset 7: payload checksum; "
+        "partition 2 offset 1234: envelope checksum (one bit, repaired))",)

@@ -9,13 +9,15 @@ import fastavro
 import pytest
 
 from agents.consumer import ConsumerVerifierAgent
-from agents.core.envelope import KEY_SEQ_AT, crc32c
+from agents.core.record_key import SEQ_AT, crc32c
 from agents.core.histogram import LatencyHistogram
 from agents.lakehouse.catalog import TableRef
 from agents.producer import ProducerAgent
 from agents.query import QueryAgent
 from tests.integration.agents.conftest import table_verdict, wait_for
-from tests.integration.kafka_helpers import consume_records, create_topic
+from tests.integration.kafka_helpers import consume_records, create_topic, produce
+from controller.runs.verdict import PASS, Evidence, judge
+from workloads.model import SLOSpec
 from workloads.specs import (ConsumerSpec, FaultyMode, PayloadSpec, ProducerSpec, QuerySpec, RateSpec,
                             RecordSpec)
 
@@ -50,6 +52,43 @@ def test_faulty_producer_anomalies_are_reported_exactly(bootstrap, table_ref, st
     assert verdict["table_rows"] == sent and verdict["table_distinct"] == 9_000 - 5
 
 
+def test_a_key_only_run_on_a_shared_topic_has_every_record_in_the_table_once(bootstrap, table_ref, started):
+    """The run's producers write the envelope in the key only, on a topic that already holds an
+    earlier run's records and plain ones, and gets more of both meanwhile (another run reuses
+    our producer id): batches mix them, and every record of the run is verified and stored once."""
+    topic = create_topic(bootstrap, partitions=3)
+    key_only = dict(rate=MAX, envelope_headers=False)
+    earlier = started(ProducerAgent("p-0", "run-earlier", topic, bootstrap, ProducerSpec(max_records=3_000, **key_only)))
+    assert earlier.wait(60) and earlier.health()["state"] == "finished", earlier.health()
+    assert produce(bootstrap, topic, 500)[0] == 500  # records that are no soak's at all
+    verifier = ConsumerVerifierAgent("c-0", "run-k", topic, bootstrap, "g-key-only", table_ref,
+                                     ConsumerSpec(commit_interval_s=0.5))
+    ours = [ProducerAgent(f"p-{i}", "run-k", topic, bootstrap, ProducerSpec(max_records=30_000, **key_only))
+            for i in range(2)]
+    other = ProducerAgent("p-0", "run-other", topic, bootstrap,
+                          ProducerSpec(rate=RateSpec(per_second=2_000), max_records=4_000, envelope_headers=False))
+    started(verifier, other, *ours)
+    assert produce(bootstrap, topic, 500)[0] == 500  # while the runs write
+    for producer in (other, *ours):
+        assert producer.wait(120) and producer.health()["state"] == "finished", producer.health()
+    acked = sum(p.stats()["acked"] for p in ours)
+    assert acked == 60_000
+    foreign = 3_000 + 500 + 500 + other.stats()["acked"]
+    wait_for(lambda: verifier.stats()["committed_records"] >= acked and verifier.stats()["foreign"] >= foreign,
+             120, what="every record verified")
+    stats = verifier.stats()
+    verifier.stop()
+    v = stats["verdicts"]
+    assert (stats["foreign"], v["in_order"], v["gaps"], v["duplicate"], v["reordered"], v["corrupt"]) == (
+        foreign, acked, 0, 0, 0, 0)
+    check = table_verdict(table_ref, topic, "run-k", [p.ack_ledger() for p in ours])
+    assert (check["missing"], check["duplicates"], check["unexpected"], check["state_losses"]) == (0, 0, 0, 0)
+    assert check["table_rows"] == check["table_distinct"] == acked
+    verdict = judge(Evidence(check=check, acked=acked, anomalies={k: v[k] for k in ("corrupt", "reordered", "duplicate")}),
+                    SLOSpec())
+    assert verdict.level == PASS, verdict.reasons
+
+
 def test_records_in_a_teams_avro_schema_are_verified_exactly_and_decode_by_that_schema(bootstrap, tmp_path, started):
     """Payload mode `record`: Avro market ticks with the envelope also in named fields. The
     verifier finds the planted anomalies exactly, the raw table holds every acked record,
@@ -81,7 +120,7 @@ def test_records_in_a_teams_avro_schema_are_verified_exactly_and_decode_by_that_
     assert len(records) == sent
     decoded = 0
     for key, value in records:
-        seq, sent_ns, crc = struct.unpack_from(">qqI", key, KEY_SEQ_AT)
+        seq, sent_ns, crc = struct.unpack_from(">qqI", key, SEQ_AT)
         if crc32c(value) != crc:
             continue  # one of the corrupted ones
         row = fastavro.schemaless_reader(io.BytesIO(value), schema)
