@@ -115,6 +115,18 @@ def view_sql(source: str, columns: dict[str, str], types: dict[str, str], run_id
     return f"SELECT {', '.join(exprs)} FROM {source} AS t"
 
 
+def _planned_files(con: duckdb.DuckDBPyConnection, files: list[str], types: dict[str, str]) -> str:
+    """A FROM item over a table's Parquet files with every column of its schema. Files written
+    before a column was added lack it: they are read by column name, and a column no file has
+    yet is NULL. (Columns are matched by name: a renamed column needs the `extension` engine.)"""
+    if not files:  # no rows yet: an empty relation of their columns
+        return "(SELECT " + ", ".join(f"NULL AS {_quote_ident(c)}" for c in types) + " WHERE false)"
+    scan = f"read_parquet([{', '.join(quote_literal(f) for f in files)}], union_by_name = true)"
+    present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+    absent = [f"NULL AS {_quote_ident(c)}" for c in types if c not in present]
+    return f"(SELECT *, {', '.join(absent)} FROM {scan})" if absent else scan
+
+
 def keys_to_envelopes(keys: list, tag: bytes) -> tuple[list[int], dict[str, list]]:
     """Pure: the rows whose key is an intact one of this run's (agents/core/record_key.py), and
     their producer_id, incarnation, seq and sent_us columns. Keys of other runs, foreign keys,
@@ -183,10 +195,7 @@ def bind_external_view(con: duckdb.DuckDBPyConnection, ref: ExternalTableRef, ta
     elif engine == "plan":
         files = [task.file.file_path for task in table.scan().plan_files()]
         count = len(files)
-        if files:
-            source = f"read_parquet([{', '.join(quote_literal(f) for f in files)}])"
-        else:  # no rows yet: an empty relation of their columns
-            source = "(SELECT " + ", ".join(f"NULL AS {_quote_ident(c)}" for c in types) + " WHERE false)"
+        source = _planned_files(con, files, types)
     else:
         raise ValueError(f"unknown engine {engine!r} (allowed: arrow, plan, extension)")
     con.execute(f"CREATE OR REPLACE VIEW events AS {view_sql(source, dict(ref.columns), types, run_id)}")

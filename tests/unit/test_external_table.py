@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from agents.lakehouse.external_table import ExternalTableRef, keys_to_envelopes, view_sql
+from agents.lakehouse.external_table import ExternalTableRef, bind_external_view, keys_to_envelopes, view_sql
 from workloads.ingestion import IngestionSpec
 
 COLUMNS = {"run_id": "run", "producer_id": "source", "incarnation": "inc", "partition": "part", "seq": "n",
@@ -113,3 +113,46 @@ def test_a_table_that_keeps_the_record_key_is_checked_from_it(tmp_path):
     assert (check["missing"], check["duplicates"], check["table_rows"], check["acked"]) == (1, 1, 5, 5), check
     assert check["examples"]["missing"] == [["producer-0|1|0", 3, 4]]
     assert check["examples"]["duplicated_keys"] == [["producer-0|1|0", 2, 2]]
+
+
+def test_a_table_whose_schema_evolved_is_read_whole(tmp_path):
+    """A sink that adds a column keeps its older files without it: every file is read, by name,
+    whichever the plan lists first."""
+    import pyarrow as pa
+    from pyiceberg.catalog import load_catalog
+    from pyiceberg.types import StringType
+
+    from agents.core.ack_ledger import AckLedger
+    from agents.lakehouse.final_check import check_external
+
+    uri = f"sqlite:///{tmp_path / 'catalog.db'}"
+    catalog = load_catalog("job", type="sql", uri=uri, warehouse=(tmp_path / "wh").as_uri())
+    catalog.create_namespace("team")
+    table = catalog.create_table("team.trades", schema=pa.schema([("source", pa.string()), ("inc", pa.int64()),
+                                                                   ("part", pa.int32()), ("n", pa.int64())]))
+
+    def rows(seqs, **extra):
+        return pa.table({"source": ["producer-0"] * len(seqs), "inc": pa.array([1] * len(seqs), pa.int64()),
+                         "part": pa.array([0] * len(seqs), pa.int32()), "n": pa.array(seqs, pa.int64()), **extra})
+
+    table.append(rows([0, 1, 2]))
+    with table.update_schema() as update:
+        update.add_column("venue", StringType())
+    table = catalog.load_table("team.trades")
+    table.append(rows([3, 4], venue=pa.array(["X", "Y"], pa.string())))
+    acks = AckLedger("producer-0", 1)
+    for s in range(5):
+        acks.ack(0, s)
+    spec = IngestionSpec.model_validate({"mode": "external", "table": {
+        "catalog": {"uri": uri, "name": "job"}, "identifier": "team.trades",
+        "columns": {"producer_id": "source", "incarnation": "inc", "partition": "part", "seq": "n"}}})
+    ref = ExternalTableRef.from_spec(spec.table)
+    check = check_external(ref, "run-1", [acks.to_json()])
+    assert (check["missing"], check["duplicates"], check["table_rows"]) == (0, 0, 5), check
+    con = duckdb.connect()  # as a query agent reads it: every column, whichever file comes first
+    assert bind_external_view(con, ref, ref.load(), "run-1", engine="plan") == 2
+    assert con.execute("SELECT count(*), count(venue), max(seq) FROM events").fetchone() == (5, 2, 4)
+    with table.update_schema() as update:  # a column no file has yet
+        update.add_column("note", StringType())
+    bind_external_view(con, ref, ref.load(), "run-1", engine="plan")
+    assert con.execute("SELECT count(*), count(note) FROM events").fetchone() == (5, 0)
