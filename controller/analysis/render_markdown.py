@@ -153,6 +153,7 @@ def _integrity(i: dict) -> Table:
 def _errors(e: dict) -> Table:
     rows = [["produce failures", fmt_num(e.get("produce_failures"))],
             ["query errors", fmt_num(e.get("query_errors"))]] if e else []
+    rows += [[f"query {name}: {message}", ""] for name, message in sorted((e.get("query_error_messages") or {}).items())]
     rows += [[f"control step: {step}", fmt_num(n)] for step, n in sorted((e.get("control_step_errors") or {}).items())]
     return "Errors", ["error", "count"], rows
 

@@ -16,7 +16,7 @@ import numpy as np
 from controller.analysis.alerts import CROSS_RUN_REGRESSION, FAULT_NOT_RECOVERED, Alert
 from controller.analysis.series import floors, outside
 from controller.analysis.stats import pairwise_slopes
-from controller.runs.verdict import FAIL, PASS, WARN
+from controller.runs.verdict import FAIL, PASS, WARN, query_failures
 from workloads.model import SLOSpec
 
 MB = 2**20
@@ -51,6 +51,7 @@ class WindowFacts:
     anomalies: dict[str, float] = field(default_factory=dict)  # duplicate, reordered, corrupt
     lost: int | None = None  # known at the final check only
     step_errors: dict[str, int] = field(default_factory=dict)
+    query_errors: dict[str, str] = field(default_factory=dict)  # named query -> its last error message
     alerts: list[Alert] = field(default_factory=list)
     run_verdict: tuple[str, list[str]] | None = None  # the whole run's, from its final check
     generated_ns: int = 0
@@ -114,6 +115,9 @@ def judge_window(f: WindowFacts, slo: SLOSpec, windows: list[tuple[float, float,
             found.append((FAIL, f"verifiers saw {int(f.anomalies[kind])} {kind} records"))
     if f.lost:
         found.append((FAIL, f"{f.lost} acknowledged records are missing"))
+    failed_queries = int(f.counters.get("errors_total", 0))
+    if failed_queries:
+        found.append((WARN, query_failures(failed_queries, f.query_errors)))
     if f.counters.get("acked", 0) == 0 and f.index is not None:
         found.append((WARN, "no record was acknowledged in this window"))
     calm = {latency_name(k): v for k, v in f.calm_latency.items()}
@@ -191,6 +195,7 @@ def build_report(f: WindowFacts, slo: SLOSpec) -> dict:
         "integrity": {"lost": f.lost, **{k: int(f.anomalies.get(k, 0)) for k in ("duplicate", "reordered", "corrupt")}},
         "errors": {"produce_failures": int(f.counters.get("failed", 0)),
                    "query_errors": int(f.counters.get("errors_total", 0)),
+                   "query_error_messages": dict(sorted(f.query_errors.items())),
                    "control_step_errors": dict(f.step_errors)},
         "alerts": [a.to_json() for a in f.alerts],
         "series": {

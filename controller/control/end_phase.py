@@ -12,7 +12,7 @@ from agents.core.histogram import LatencyHistogram, interval
 from controller.control.table_work import check_external, check_table
 from controller.fleet.slots import PRODUCER, of_kind
 from controller.runs.states import RunState
-from controller.runs.verdict import Evidence, corrupt_examples, judge
+from controller.runs.verdict import Evidence, corrupt_examples, judge, last_query_errors
 
 log = logging.getLogger(__name__)
 STOPPED, DRAINED, DRAIN_TIMEOUT, CHECKED = ("end:producers_stopped", "end:drained", "end:drain_timeout",
@@ -177,6 +177,7 @@ class EndPhase:
             check=check, check_error=error, drained=DRAINED in self.done,
             lag_left=int(self.done.get(DRAIN_TIMEOUT, {}).get("lag_left", 0)),
             anomalies=t.anomalies(), corrupt_examples=corrupt_examples(c.latest_stats),
+            query_errors=int(t.total("errors_total", "query")), query_error_messages=last_query_errors(c.latest_stats),
             acked=t.total("acked"), intended=t.total("intended") or None,
             p99_ack_ms=self._judged_p99("ack_latency"), p99_e2e_ms=self._judged_p99("e2e_latency"),
             max_lag=c.peaks.max_lag, max_freshness_s=c.peaks.max_freshness_s,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from agents.core.histogram import LatencyHistogram, interval
 from controller.analysis.report import WindowFacts
+from controller.runs.verdict import last_query_errors
 from controller.store.samples import SampleFiles
 
 COUNTERS = ("sent", "acked", "consumed", "committed_records", "failed", "errors_total")
@@ -66,6 +67,8 @@ def gather(c, index: int | None, start_ns: int, end_ns: int, before: dict, fault
         fault_restarts=sum(1 for f in touching if f["kind"] == "agent_kill" and start_ns <= f["started_ns"] < end_ns),
         anomalies=_delta(now["anomalies"], before.get("anomalies", {})), lost=lost,
         step_errors=_delta(now["step_errors"], before.get("step_errors", {})),
+        query_errors=last_query_errors(c.latest_stats) if now["counters"]["errors_total"] > before.get(
+            "counters", {}).get("errors_total", 0) else {},
         alerts=[a for a in alerts if a.first_seen_ns < end_ns and (a.resolved_ns is None or a.resolved_ns >= start_ns)],
         run_verdict=run_verdict, generated_ns=c.clock.wall_ns(),
         memory_floor_s=c.spec.workload.analysis.memory.floor_s)

@@ -27,6 +27,8 @@ class Evidence:
     lag_left: int = 0
     anomalies: dict[str, float] = field(default_factory=dict)  # verifier counts: duplicate, reordered, corrupt
     corrupt_examples: tuple[tuple[int, int, str], ...] = ()  # (partition, offset, what was damaged)
+    query_errors: int = 0  # query runs that failed
+    query_error_messages: dict[str, str] = field(default_factory=dict)  # named query -> its last error
     acked: float = 0.0
     intended: float | None = None  # records the rate profiles asked for (None: `max` rate)
     p99_ack_ms: float = 0.0
@@ -58,6 +60,12 @@ def _first(examples: list | None, what: str) -> str:
         a, b = rest
         return f" (e.g. {stream} seq {a})" if b - a == 1 else f" (e.g. {stream} seqs {a}..{b - 1})"
     return f" (e.g. {stream} seq {rest[0]}, {rest[1]} rows)"
+
+
+def query_failures(count: int, last_errors: dict[str, str]) -> str:
+    """A failed query is a check that did not run: said with what failed, never as a bare count."""
+    said = "; ".join(f"{name}: {message}" for name, message in sorted(last_errors.items()))
+    return f"{count} query runs failed" + (f" ({said})" if said else "")
 
 
 def judge(e: Evidence, slo: SLOSpec) -> Verdict:
@@ -92,6 +100,8 @@ def judge(e: Evidence, slo: SLOSpec) -> Verdict:
     if anomalies > slo.max_anomalies and not any(level == FAIL for level, _ in found):
         add(FAIL, f"{anomalies} anomalies exceed the allowed {slo.max_anomalies}")
 
+    if e.query_errors:
+        add(WARN, query_failures(e.query_errors, e.query_error_messages))
     if slo.max_p99_ack_ms is not None and e.p99_ack_ms > slo.max_p99_ack_ms:
         add(WARN, f"p99 ack latency {e.p99_ack_ms:.0f} ms is above the SLO of {slo.max_p99_ack_ms:g} ms")
     if slo.max_p99_e2e_ms is not None and e.p99_e2e_ms > slo.max_p99_e2e_ms:
@@ -137,3 +147,11 @@ def corrupt_examples(stats_by_agent: dict[str, dict]) -> tuple[tuple[int, int, s
     found = {(int(p), int(o), str(what)) for stats in stats_by_agent.values()
              for p, o, what in stats.get("corrupt_examples", ())}
     return tuple(sorted(found))
+
+
+def last_query_errors(stats_by_agent: dict[str, dict]) -> dict[str, str]:
+    """Each named query's last error message, from the query agents' latest stats."""
+    out: dict[str, str] = {}
+    for stats in stats_by_agent.values():
+        out.update(stats.get("last_error") or {})
+    return out

@@ -97,3 +97,14 @@ def test_the_compressed_test_workload_is_the_default_but_for_its_analysis_time_c
     default = load_workload(None)
     assert compressed.model_dump(exclude={"analysis"}) == default.model_dump(exclude={"analysis"})
     assert compressed.analysis.memory.floor_s < default.analysis.memory.floor_s
+
+
+def test_failed_queries_warn_with_what_failed():
+    from controller.analysis.render_markdown import render_markdown
+
+    error = 'Binder Error: Referenced column "symbol" not found in FROM clause!'
+    r = build_report(facts(counters={"acked": 10, "errors_total": 19}, query_errors={"window_aggregate": error}),
+                     SLOSpec())
+    assert r["verdict"] == {"level": "WARN", "reasons": [f"19 query runs failed (window_aggregate: {error})"]}
+    assert r["errors"]["query_errors"] == 19 and r["errors"]["query_error_messages"] == {"window_aggregate": error}
+    assert "| query window_aggregate: Binder Error: Referenced column" in render_markdown(r)

@@ -58,3 +58,12 @@ def test_corrupt_records_are_named_by_partition_and_offset():
     assert v.level == FAIL and v.reasons == (
         "verifiers saw 2 corrupt records (partition 0 offset 7: payload checksum; "
         "partition 2 offset 1234: envelope checksum (one bit, repaired))",)
+
+
+def test_failed_queries_weigh_in_the_run_verdict():
+    from controller.runs.verdict import last_query_errors
+
+    messages = last_query_errors({"query-0": {"kind": "query", "last_error": {"freshness": "table not found"}},
+                                  "consumer-0": {"kind": "consumer"}})
+    v = judge(Evidence(check=CLEAN, acked=1000, query_errors=4, query_error_messages=messages), SLOSpec())
+    assert v.level == WARN and v.reasons == ("4 query runs failed (freshness: table not found)",)
