@@ -39,6 +39,10 @@ if TYPE_CHECKING:  # imported on use (see _attach)
 
 log = logging.getLogger(__name__)
 CONSUME_BATCH = 5_000
+# Records written this long before the run was created may still be the run's: the clocks of the
+# nodes that stamp them (producers' CreateTime) and of the one that created the run can differ.
+CLOCK_SKEW_MARGIN_S = 300.0
+OFFSET_LOOKUP_TIMEOUT_S = 10.0
 # How long reading the table's state may keep failing (a SQLite catalog locked by another
 # writer, a catalog database restarting) before the consumer is given up and replaced.
 STATE_READ_BUDGET_S = 30.0
@@ -48,7 +52,8 @@ class ConsumerVerifierAgent(Agent):
     kind = "consumer"
 
     def __init__(self, agent_id: str, run_id: str, topic: str, bootstrap: str, group_id: str,
-                 table: TableRef | None, spec: ConsumerSpec | None = None, clock: Clock | None = None):
+                 table: TableRef | None, spec: ConsumerSpec | None = None, clock: Clock | None = None,
+                 run_created_ns: int | None = None):
         super().__init__(agent_id, clock)
         self.run_id, self.topic, self.bootstrap, self.group_id = run_id, topic, bootstrap, group_id
         self._run_id_bytes, self._run_tag = run_id.encode(), run_tag(run_id)
@@ -56,6 +61,11 @@ class ConsumerVerifierAgent(Agent):
         if self.spec.write_table and table is None:
             raise ValueError("a consumer-verifier that writes the table needs a TableRef")
         self.table_ref = table
+        # Where a partition with nothing of this run read yet is read from: the first record written
+        # since the run was created, so a shared topic's earlier runs are not read again.
+        self._read_from_ms = (None if run_created_ns is None
+                              else int(run_created_ns / 1e6 - CLOCK_SKEW_MARGIN_S * 1000))
+        self._run_start: dict[int, int] = {}  # per partition: its first offset that can be this run's
         self.ledger = SequenceLedger()
         self.corrupt_records = CorruptRecords()
         self.batch = RowBatch(run_id, table.payload_mode if table else "raw")
@@ -87,9 +97,45 @@ class ConsumerVerifierAgent(Agent):
         state = self._table_state() if self._sink else SinkState(self.topic)
         self._adopt(state, [tp.partition for tp in partitions])
         if self._sink is not None:
+            fresh = self._run_start_offsets(consumer, [tp.partition for tp in partitions if self._next[tp.partition] is None])
             for tp in partitions:
-                tp.offset = _start_offset(self._next[tp.partition])
+                tp.offset = self._next[tp.partition] if self._next[tp.partition] is not None else fresh[tp.partition]
+        else:  # read-only: the group's committed offsets, else where the run starts
+            self._start_uncommitted(consumer, partitions)
         consumer.assign(partitions)
+
+    def _start_uncommitted(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        try:
+            committed = consumer.committed([TopicPartition(self.topic, tp.partition) for tp in partitions],
+                                           timeout=OFFSET_LOOKUP_TIMEOUT_S)
+        except KafkaException as exc:
+            log.warning("%s: could not read the group's offsets (%s); reading from the beginning", self.agent_id, exc)
+            return
+        fresh = self._run_start_offsets(consumer, [tp.partition for tp in committed if tp.offset < 0])
+        for tp in partitions:
+            if tp.partition in fresh:
+                tp.offset = fresh[tp.partition]
+
+    def _run_start_offsets(self, consumer: Consumer, partitions: list[int]) -> dict[int, int]:
+        """Per partition, the first offset that can hold a record of this run: the first record
+        stamped at or after the run's creation (less CLOCK_SKEW_MARGIN_S), else the end as it was
+        before that lookup, a concrete offset (never "the end", which would move past records
+        written meanwhile). The beginning when the run's creation is unknown or a lookup fails."""
+        todo = [p for p in partitions if p not in self._run_start]
+        if todo and self._read_from_ms is not None:
+            try:
+                ends = {p: consumer.get_watermark_offsets(TopicPartition(self.topic, p),
+                                                          timeout=OFFSET_LOOKUP_TIMEOUT_S)[1] for p in todo}
+                found = consumer.offsets_for_times([TopicPartition(self.topic, p, self._read_from_ms) for p in todo],
+                                                   timeout=OFFSET_LOOKUP_TIMEOUT_S)
+            except KafkaException as exc:
+                log.warning("%s: could not find where the run starts (%s); reading from the beginning",
+                            self.agent_id, exc)
+                found = []
+            for tp in found:
+                if tp.error is None:
+                    self._run_start[tp.partition] = tp.offset if tp.offset >= 0 else ends[tp.partition]
+        return {p: self._run_start.get(p, OFFSET_BEGINNING) for p in partitions}
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._commit()  # hand over a clean cut: everything read so far is in the table
@@ -331,8 +377,10 @@ class ConsumerVerifierAgent(Agent):
         owned = list(self._next)
         self._drop_uncommitted(owned)
         self._adopt(self._table_state(), owned)
+        fresh = self._run_start_offsets(self._consumer, [p for p in owned if self._next[p] is None])
         for p in owned:
-            self._consumer.seek(TopicPartition(self.topic, p, _start_offset(self._next[p])))
+            offset = self._next[p] if self._next[p] is not None else fresh[p]
+            self._consumer.seek(TopicPartition(self.topic, p, offset))
 
     # -- observation ------------------------------------------------------------------------------
     def kind_stats(self) -> dict:
@@ -358,11 +406,6 @@ class ConsumerVerifierAgent(Agent):
         """Committed received sequences of the partitions this verifier owns now."""
         with self._lock:
             return {stream_name(k): v.to_list() for k, v in self.ledger.received().items()}
-
-
-def _start_offset(offset: int | None) -> int:
-    """Where to read a partition from: the table's next offset, or the beginning."""
-    return offset if offset is not None else OFFSET_BEGINNING
 
 
 class ConsumerFatal(Exception):

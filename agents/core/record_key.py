@@ -46,6 +46,7 @@ MIN_LEN_V1 = STREAM_AT + 8 + 1  # a producer id of one byte at least
 MIN_LEN_V2 = MIN_LEN_V1 + CHECK_LEN
 INTACT_RESIDUE = 0x48674BC7  # CRC32C of any bytes followed by their own CRC32C, little-endian
 _FIELDS = struct.Struct(">qqIq")  # seq, sent ns, payload CRC, incarnation
+_CHECK = struct.Struct("<I").pack
 
 
 def run_tag(run_id: str) -> bytes:
@@ -66,7 +67,7 @@ class KeyWriter:
 
     def key(self, seq: int, sent_ns: int, crc: int) -> bytes:
         body = self._pack(self._head, seq, sent_ns, crc, self._tail)
-        return body + crc32c(body).to_bytes(CHECK_LEN, "little")
+        return body + _CHECK(crc32c(body))
 
 
 @dataclass(frozen=True, slots=True)

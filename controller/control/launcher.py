@@ -76,7 +76,7 @@ def create_run(store: RunStore, workload: Workload, hours: float, settings: Soak
     for attempt in range(5):
         # Ids are readable (the second, then a short random suffix): runs started in the
         # same second may draw the same one, and then simply draw again.
-        spec = RunSpec.build(new_run_id(now), workload, hours, settings, report_interval_s)
+        spec = RunSpec.build(new_run_id(now), workload, hours, settings, report_interval_s, created_ns=now)
         try:
             store.create(workload.name, workload.model_dump(mode="json"), hours, spec.report_interval_s, now,
                          run_id=spec.run_id, spec=spec.model_dump(mode="json"))

@@ -20,9 +20,10 @@ def agent_args(spec: RunSpec, slot: AgentSlot) -> tuple[type[Agent], tuple]:
     if slot.kind == CONSUMER:
         if external is not None:  # read-only: the team's job writes the table
             return ConsumerVerifierAgent, (aid, spec.run_id, spec.topic, spec.agent_bootstrap, spec.group_id, None,
-                                           w.consumers.spec.model_copy(update={"write_table": False}))
+                                           w.consumers.spec.model_copy(update={"write_table": False}), None,
+                                           spec.created_ns)
         return ConsumerVerifierAgent, (aid, spec.run_id, spec.topic, spec.agent_bootstrap, spec.group_id,
-                                       spec.table_ref, w.consumers.spec)
+                                       spec.table_ref, w.consumers.spec, None, spec.created_ns)
     if slot.kind == QUERY:
         return QueryAgent, (aid, spec.run_id, external or spec.table_ref, w.queries.spec)
     if slot.kind == MAINTENANCE:

@@ -42,12 +42,13 @@ class RunSpec(BaseModel):
     faults_env: FaultEnvironment = FaultEnvironment()
     alertmanager_url: str | None = None  # alerts are pushed there too
     grafana_url: str | None = None  # fault annotations are pushed there
+    created_ns: int | None = None  # verifiers read a shared topic from here on (None: from its beginning)
 
     @classmethod
     def build(cls, run_id: str, workload: Workload, hours: float, settings: SoakSettings,
-              report_interval_s: float | None = None) -> "RunSpec":
+              report_interval_s: float | None = None, created_ns: int | None = None) -> "RunSpec":
         faults_env, client_bootstrap = resolve(settings, workload.faults, workload.node.services)
-        return cls(faults_env=faults_env, client_bootstrap=client_bootstrap,
+        return cls(faults_env=faults_env, client_bootstrap=client_bootstrap, created_ns=created_ns,
                    run_id=run_id, workload=workload, hours=hours,
                    report_interval_s=report_interval_s or workload.report_interval_s,
                    bootstrap=settings.effective_bootstrap_servers, database_url=settings.effective_database_url,
