@@ -97,12 +97,17 @@ class ConsumerVerifierAgent(Agent):
         state = self._table_state() if self._sink else SinkState(self.topic)
         self._adopt(state, [tp.partition for tp in partitions])
         if self._sink is not None:
-            fresh = self._run_start_offsets(consumer, [tp.partition for tp in partitions if self._next[tp.partition] is None])
+            resume = self._resume_offsets(consumer, [tp.partition for tp in partitions])
             for tp in partitions:
-                tp.offset = self._next[tp.partition] if self._next[tp.partition] is not None else fresh[tp.partition]
+                tp.offset = resume[tp.partition]
         else:  # read-only: the group's committed offsets, else where the run starts
             self._start_uncommitted(consumer, partitions)
         consumer.assign(partitions)
+
+    def _resume_offsets(self, consumer: Consumer, partitions: list[int]) -> dict[int, int]:
+        """Where to read each partition from: the table's next offset, else where the run starts."""
+        fresh = self._run_start_offsets(consumer, [p for p in partitions if self._next[p] is None])
+        return {p: self._next[p] if self._next[p] is not None else fresh[p] for p in partitions}
 
     def _start_uncommitted(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         try:
@@ -285,7 +290,7 @@ class ConsumerVerifierAgent(Agent):
         self.bytes_consumed += sum(map(len, values))
         decoded = decode_batch(self._run_tag, self._run_id_bytes, parts, list(map(Message.key, records)),
                                lambda at: [records[i].headers() for i in at], values)
-        if len(decoded.rows) != len(records):  # foreign or unidentified records: no row, no place
+        if not decoded.all_placed:  # foreign or unidentified records: no row, no place
             self.foreign += decoded.foreign
             self.ledger.count_unplaced_corrupt(len(decoded.unplaced))
             for i in decoded.unplaced.tolist():
@@ -377,9 +382,7 @@ class ConsumerVerifierAgent(Agent):
         owned = list(self._next)
         self._drop_uncommitted(owned)
         self._adopt(self._table_state(), owned)
-        fresh = self._run_start_offsets(self._consumer, [p for p in owned if self._next[p] is None])
-        for p in owned:
-            offset = self._next[p] if self._next[p] is not None else fresh[p]
+        for p, offset in self._resume_offsets(self._consumer, owned).items():
             self._consumer.seek(TopicPartition(self.topic, p, offset))
 
     # -- observation ------------------------------------------------------------------------------
