@@ -21,9 +21,17 @@ class TrendSpec(Strict):
     floor_s: float = Field(default=300.0, gt=0, description="width of a floor (the minimum of each span)")
     warm_up_s: float | None = Field(default=None, ge=0, description="None: max(min_warm_up_s, a fitted warm-up)")
     min_warm_up_s: float = Field(default=3600.0, ge=0)
-    fit_within_s: float = Field(default=4 * 3600.0, gt=0, description="the warm-up is fitted on this first span")
+    fit_within_s: float = Field(default=6 * 3600.0, gt=0, description="the warm-up is fitted on this first span")
+    settled_share: float = Field(default=0.02, gt=0, lt=1,
+                                 description="a warm-up ends where its slope has fallen to this share of its peak")
     window_s: float = Field(default=8 * 3600.0, gt=0, description="the trailing span judged")
     min_floors: int = Field(default=24, ge=6)
+    growth_vs_warm_up: float = Field(default=0.5, ge=0,
+                                     description="growth must have been seen this share of the warm-up before it")
+    min_pace_share: float = Field(default=0.65, ge=0, le=1,
+                                  description="the last third's slope, at least this share of the first third's")
+    rise_margin: float = Field(default=0.0, ge=0,
+                               description="how much worse than a levelled-off rise a line may fit (0: no worse)")
     eval_every_s: float = Field(default=300.0, gt=0)
     sustain: int = Field(default=3, ge=1, description="consecutive evaluations before an alert")
     max_p: float = Field(default=1e-3, gt=0, lt=1)

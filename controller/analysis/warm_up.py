@@ -1,38 +1,34 @@
 """Fitting where a warm-up ends (pure).
 
-A process fills caches, pools and JIT-compiled code after it starts: its floors rise
-fast, then level off, possibly on top of a leak. The model is
-    y = a + c t - b exp(-t / tau)
-(a line, plus growth that saturates with time constant tau), fitted by least squares
-over a grid of tau. The warm-up ends when what is left of the saturating part is below
-one percent of it: 5 tau after the start. No significant saturating part: no warm-up.
-"""
+A process fills caches, pools and JIT-compiled code after it starts: its floors rise,
+then level off, possibly on top of a leak. Warm-ups do not all start at once: a cache
+fills once traffic reaches it (late, in an S), a heap grows in steps. So the fit is a line
+plus the best rise that levels off, of any start, S-shaped or exponential
+(`saturation.py`), ending where its slope has fallen to a small share of its peak; then
+the same again on what follows, for warm-ups that come in stages. A rise counts when its
+amplitude stands clearly above the residual noise."""
 
 from __future__ import annotations
 
 import numpy as np
 
-SETTLED_TAUS = 5.0  # exp(-5) < 1 %: what is left of the warm-up is under the noise
+from controller.analysis.saturation import best_rise
+
 MIN_AMPLITUDE_SDS = 3.0  # a warm-up must rise clearly above the residual noise
+MAX_STAGES = 3
 
 
-def fitted_warm_up(t, y, origin: float, tau_min: float, tau_max: float, steps: int = 24) -> float:
-    """Seconds from `origin` (the process's start) to the end of the fitted warm-up (0
-    when there is none)."""
+def staged_warm_up(t, y, origin: float, settled_share: float) -> float:
+    """Seconds from `origin` to the end of the last levelled-off rise, stage after stage
+    (0 when there is none). A rise still under way at the last point is not counted: it
+    is not known to be a warm-up yet."""
     t = np.asarray(t, dtype=float)
     y = np.asarray(y, dtype=float)
-    if len(t) < 6 or tau_max <= tau_min:
-        return 0.0
-    x = t - origin
-    best = (np.inf, 0.0, 0.0, 0.0)  # sse, tau, amplitude, residual sd
-    for tau in np.geomspace(tau_min, tau_max, steps):
-        design = np.column_stack([np.ones_like(x), x, -np.exp(-x / tau)])
-        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-        resid = y - design @ coef
-        sse = float(resid @ resid)
-        if sse < best[0]:
-            best = (sse, float(tau), float(coef[2]), float(np.sqrt(sse / max(len(y) - 3, 1))))
-    _, tau, amplitude, sd = best
-    if amplitude <= MIN_AMPLITUDE_SDS * sd:
-        return 0.0
-    return SETTLED_TAUS * tau
+    end = origin
+    for _ in range(MAX_STAGES):
+        keep = t > end
+        rise = best_rise(t[keep], y[keep], settled_share, with_line=True)
+        if rise is None or rise.amplitude <= MIN_AMPLITUDE_SDS * rise.sd or rise.end <= end:
+            break
+        end = rise.end
+    return end - origin

@@ -10,7 +10,7 @@ from controller.analysis import changepoint, leak, regression, stats
 from controller.analysis.alerts import LEAK, Alert, Finding, apply
 from controller.analysis.series import floors, medians, outside
 from controller.analysis.sustain import Sustained
-from controller.analysis.warm_up import fitted_warm_up
+from controller.analysis.warm_up import staged_warm_up
 
 HOUR = 3600.0
 
@@ -142,8 +142,8 @@ def test_compressed_time_constants_judge_seconds():
 def test_fitted_warm_up_finds_saturation_and_ignores_a_line():
     t = [300.0 * i for i in range(1, 49)]
     saturating = [50 * (1 - math.exp(-x / 1200)) + wobble(i, 0.2) for i, x in enumerate(t)]
-    assert 4000 < fitted_warm_up(t, saturating, 0.0, 300, 3000) < 8000
-    assert fitted_warm_up(t, [0.001 * x + wobble(i, 0.2) for i, x in enumerate(t)], 0.0, 300, 3000) == 0.0
+    assert 4000 < staged_warm_up(t, saturating, 0.0, 0.02) < 8000
+    assert staged_warm_up(t, [0.001 * x + wobble(i, 0.2) for i, x in enumerate(t)], 0.0, 0.02) == 0.0
 
 
 # -- regression detector -------------------------------------------------------------------------------
