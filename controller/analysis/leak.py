@@ -170,12 +170,15 @@ def evaluate(floor_points: Series, s: LeakSettings, start_s: float = 0.0) -> Lea
     return replace(check, firing=True)
 
 
-def detect(points: Series, s: LeakSettings) -> Detection[LeakCheck]:
+def detect(points: Series, s: LeakSettings, grid_origin_s: float | None = None) -> Detection[LeakCheck]:
     """Walk a whole series as the live detector would (an evaluation every `eval_every_s`
-    on the floors complete by then) and report the first sustained detection."""
+    on the floors complete by then) and report the first sustained detection. The floors'
+    grid starts at the first sample unless `grid_origin_s` says where (live, it is cut on
+    the clock)."""
     if not points:
         return Detection(False, None, LeakCheck(False, "no data"))
     start = points[0][0]
-    all_floors = floors(points, s.floor_s, origin_s=start, complete_until_s=points[-1][0] + 1e-9)
+    origin = start if grid_origin_s is None else grid_origin_s
+    all_floors = floors(points, s.floor_s, origin_s=origin, complete_until_s=points[-1][0] + 1e-9)
     return walk(all_floors, start, s.eval_every_s, s.sustain, lambda known: evaluate(known, s, start),
                 lambda c: c.firing, LeakCheck(False, "no complete floor"))

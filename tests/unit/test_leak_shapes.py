@@ -8,7 +8,6 @@ import random
 from pathlib import Path
 
 from controller.analysis import leak
-from controller.analysis.sustain import walk
 from workloads.loader import load_workload
 
 HOUR = 3600.0
@@ -93,15 +92,8 @@ def recorded_rss(name: str) -> list[tuple[float, float]]:
 
 
 def detected_at(points: list[tuple[float, float]], s: leak.LeakSettings, phase_s: float) -> float | None:
-    """`leak.detect`, with the floors' grid shifted by `phase_s` (live floors are cut on the
-    clock, not at the process's first sample)."""
-    start = points[0][0]
-    grid = leak.floors(points, s.floor_s, origin_s=start + phase_s - s.floor_s,
-                       complete_until_s=points[-1][0] + 1e-9)
-    known = [p for p in grid if p[0] >= start]
-    found = walk(known, start, s.eval_every_s, s.sustain, lambda k: leak.evaluate(k, s, start),
-                 lambda c: c.firing, leak.LeakCheck(False, "no complete floor"))
-    return found.detected_at_s
+    """When `leak.detect` names the leak with the floors' grid shifted by `phase_s`."""
+    return leak.detect(points, s, grid_origin_s=points[0][0] + phase_s - s.floor_s).detected_at_s
 
 
 def test_a_real_leaking_producer_is_named_whatever_the_floors_grid():
