@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 5_000  # records handed to librdkafka per loop turn
 MAX_IDLE_S = 0.005
 PURGE_WAIT_S = 10.0
+FLUSH_SLICE_S = 1.0
 
 
 class ProducerAgent(Agent):
@@ -60,6 +61,7 @@ class ProducerAgent(Agent):
         self.behind_records = 0
         self.intended = 0  # records the rate profile asked for so far (what `acked` is judged against)
         self.unflushed_at_stop = 0  # records still unacknowledged when the final flush gave up
+        self.flushing = False  # every record is handed over; waiting for their delivery reports
         self.broker_watch = BrokerWatch()
         self.client_replacements = 0  # librdkafka clients replaced after they forgot every broker
 
@@ -239,7 +241,21 @@ class ProducerAgent(Agent):
         except _Stopped:
             pass
         finally:
-            remaining = producer.flush(self.spec.flush_timeout_s)
+            # Flushed in slices so that a client which forgets every broker while the last
+            # records are in its queue is still replaced: otherwise they would end neither
+            # acknowledged nor failed.
+            self.flushing = True
+            deadline = self.clock.monotonic() + self.spec.flush_timeout_s
+            remaining = producer.flush(0)
+            while remaining:
+                left = deadline - self.clock.monotonic()
+                if left <= 0:
+                    break
+                remaining = producer.flush(min(FLUSH_SLICE_S, left))
+                self._drain_reports()
+                if remaining:
+                    replace_if_lost()
+                    remaining = len(producer)
             self._drain_reports()
             self.unflushed_at_stop = remaining
 
