@@ -1,6 +1,8 @@
 """Sustained findings (pure): a detector alerts only after `sustain` consecutive firing
-evaluations, and stops as soon as one does not fire. Shared by the live analysis step
-and the offline walk that `soak detect` and the benchmark use."""
+evaluations, and stops only after as many consecutive quiet ones, so that one borderline
+evaluation inside a long alert does not close it and open a second page for the same
+finding. Shared by the live analysis step and the offline walk that `soak detect` and the
+benchmark use."""
 
 from __future__ import annotations
 
@@ -12,22 +14,27 @@ Check = TypeVar("Check")
 
 @dataclass(frozen=True)
 class Sustained:
-    consecutive: int = 0
+    consecutive: int = 0  # firing evaluations in a row
     since_s: float | None = None  # when the alert started (None: not alerting)
+    quiet: int = 0  # evaluations in a row that did not fire, while alerting
 
     def step(self, firing: bool, now_s: float, sustain: int) -> "Sustained":
         if not firing:
+            if self.since_s is not None and self.quiet + 1 < sustain:
+                return Sustained(0, self.since_s, self.quiet + 1)
             return Sustained()
         consecutive = self.consecutive + 1
         since = self.since_s if self.since_s is not None else (now_s if consecutive >= sustain else None)
         return Sustained(consecutive, since)
 
     def to_json(self) -> list:
-        return [self.consecutive, self.since_s]
+        return [self.consecutive, self.since_s, self.quiet]
 
     @classmethod
     def from_json(cls, raw) -> "Sustained":
-        return cls(int(raw[0]), raw[1]) if raw else cls()
+        if not raw:
+            return cls()
+        return cls(int(raw[0]), raw[1], int(raw[2]) if len(raw) > 2 else 0)  # checkpoints before `quiet`
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,24 @@ def test_a_short_alert_is_not_sustained():
     assert state.since_s == 5
     assert state.step(True, 6, sustain=3).since_s == 5  # still the same alert
     assert Sustained.from_json(state.to_json()) == state
-    assert state.step(False, 7, sustain=3) == Sustained()
+    assert Sustained.from_json([3, 5.0]) == Sustained(3, 5.0)  # a checkpoint written before `quiet`
+
+
+def test_an_alert_resolves_only_after_as_many_quiet_evaluations_as_it_took_to_open():
+    """One borderline evaluation inside a long alert must not close it and page again."""
+    state = Sustained()
+    for now in range(3):
+        state = state.step(True, now, sustain=3)
+    assert state.since_s == 2
+    for now, firing in enumerate([False, True, False, False, True], start=3):
+        state = state.step(firing, now, sustain=3)
+        assert state.since_s == 2, (now, state)  # never two quiet ones in a row: the same alert
+    assert Sustained.from_json(state.to_json()) == state
+    for now in (8, 9):
+        state = state.step(False, now, sustain=3)
+        assert state.since_s == 2
+    assert state.step(False, 10, sustain=3) == Sustained()  # the third quiet one in a row
+    assert Sustained().step(True, 0, sustain=1).step(False, 1, sustain=1) == Sustained()
 
 
 def test_projected_time_to_a_memory_limit():
