@@ -1,5 +1,6 @@
 """The end phase of a run: stop producers, drain until lag is zero, final checks, verdict.
 
+Which stage comes next is `end_stages.py`'s rule; this module does each stage's work.
 Each stage is recorded as an event when done, so a controller that resumes a draining
 run continues from the stage it reached instead of repeating (or skipping) one.
 """
@@ -9,15 +10,15 @@ from __future__ import annotations
 import logging
 
 from agents.core.histogram import LatencyHistogram, interval
+from controller.control.end_stages import EndStage, describe, next_step, stage_of
 from controller.control.table_work import check_external, check_table
 from controller.fleet.slots import PRODUCER, of_kind
 from controller.runs.states import RunState
 from controller.runs.verdict import Evidence, corrupt_examples, judge, last_query_errors
 
 log = logging.getLogger(__name__)
-STOPPED, DRAINED, DRAIN_TIMEOUT, CHECKED = ("end:producers_stopped", "end:drained", "end:drain_timeout",
-                                            "end:checked")
-SETTLED = "end:settled"  # external mode: the team's job has landed what it will land
+STOPPED, DRAINED, DRAIN_TIMEOUT = EndStage.PRODUCERS_STOPPED, EndStage.DRAINED, EndStage.DRAIN_TIMEOUT
+SETTLED, CHECKED = EndStage.SETTLED, EndStage.CHECKED
 SETTLE_POLL_S = 5.0
 
 
@@ -56,7 +57,7 @@ class EndPhase:
     def __init__(self, controller):
         self.c = controller
         events = controller.store.events(controller.run_id)
-        self.done: dict[str, dict] = {e["kind"]: e for e in events if e["kind"].startswith("end:")}
+        self.done: dict[EndStage, dict] = {stage_of(e["kind"]): e for e in events if stage_of(e["kind"])}
         self._settling_since: int | None = None
         self._table_watch: dict | None = None  # external mode: since when, the last check, its last change
         self._watched_from = controller.clock.wall_ns()  # this controller's start (later than the stop if resumed)
@@ -66,26 +67,27 @@ class EndPhase:
         return STOPPED in self.done
 
     def describe(self) -> str | None:
-        for stage, text in ((CHECKED, "checked"), (SETTLED, "table settled"), (DRAIN_TIMEOUT, "drain timed out"),
-                            (DRAINED, "drained"), (STOPPED, "draining")):
-            if stage in self.done:
-                return text
-        return "stopping producers" if self.c.state == RunState.DRAINING else None
+        return describe(frozenset(self.done), self.c.state == RunState.DRAINING)
 
-    def _mark(self, stage: str, **detail) -> None:
+    def _mark(self, stage: EndStage, **detail) -> None:
         now = self.c.clock.wall_ns()
-        self.c.store.add_event(self.c.run_id, stage, now, **detail)
-        self.done[stage] = {"kind": stage, "ts_ns": now, **detail}
+        self.c.store.add_event(self.c.run_id, stage.value, now, **detail)
+        self.done[stage] = {"kind": stage.value, "ts_ns": now, **detail}
 
     def step(self, run) -> None:
-        if not self.producers_stopped:
+        """One turn of work toward the next stage."""
+        step = next_step(frozenset(self.done), self.c.spec.external_table is not None)
+        if step is None:  # judged by a controller that died before it set the final state
+            self._finish(run)
+            return
+        if step[0] == STOPPED:
             if self._faults_settled(run):
                 self._stop_producers()
-        elif DRAINED not in self.done and DRAIN_TIMEOUT not in self.done:
+        elif step[0] == DRAINED:  # or its timeout
             self._drain()
-        elif self.c.spec.external_table is not None and SETTLED not in self.done:
+        elif step[0] == SETTLED:
             self._settle()
-        elif CHECKED not in self.done:
+        else:
             self._check_and_judge(run)
 
     def _faults_settled(self, run) -> bool:
@@ -185,13 +187,20 @@ class EndPhase:
             alerts=c.analysis.verdict_lines(), stopped_early=run.stop_requested_ns is not None,
             elapsed_s=(self.done[STOPPED]["ts_ns"] - (run.started_ns or 0)) / 1e9, planned_s=c.spec.duration_s)
         verdict = judge(evidence, c.spec.workload.slo)
-        self._mark(CHECKED, check=check, error=error)
-        final = RunState.STOPPED if run.stop_requested_ns is not None else RunState.FINISHED
+        self._mark(CHECKED, check=check, error=error, verdict=verdict.level, reasons=list(verdict.reasons))
         try:  # the reports must not cost the run its verdict
             c.analysis.finish(verdict, check)
         except Exception:
             log.warning("the final reports failed", exc_info=True)
-        c.store.set_state(c.run_id, final, c.clock.wall_ns(), verdict=verdict.level, reasons=list(verdict.reasons))
+        self._finish(run)
+
+    def _finish(self, run) -> None:
+        """The final state, with the verdict the checked stage recorded."""
+        c = self.c
+        checked = self.done[CHECKED]
+        final = RunState.STOPPED if run.stop_requested_ns is not None else RunState.FINISHED
+        c.store.set_state(c.run_id, final, c.clock.wall_ns(), verdict=checked.get("verdict", "FAIL"),
+                          reasons=list(checked.get("reasons") or ["judged by a controller that stopped; verdict lost"]))
         c.state = final
 
     def _judged_p99(self, name: str) -> float:
