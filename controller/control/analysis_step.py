@@ -24,7 +24,8 @@ from controller.analysis.changepoint import change_points
 from controller.analysis.report import build_report, fault_windows
 from controller.analysis.series import medians, outside
 from controller.analysis.sustain import Sustained
-from controller.control.window_facts import RUN, gather, snapshot
+from controller.control.window_facts import gather, snapshot
+from controller.store.samples import RUN
 from controller.faults.recovery import NOT_RECOVERED
 from controller.runs.states import RunState
 from controller.store.analysis import WHOLE_RUN, AnalysisStore

@@ -32,7 +32,7 @@ from controller.fleet.incarnations import Current, Ended, IncarnationTracker, St
 from controller.fleet.placement import place
 from controller.fleet.reconcile import Create, Observation, Restart, Retire, Status, plan
 from controller.fleet.slots import CONSUMER, NODE, PRODUCER, AgentSlot, kind_of, node_slots, of_kind, workload_slots
-from controller.metrics.exporter import ANOMALIES, COUNTERS, MetricsExporter, MetricsView
+from controller.metrics.exporter import ANOMALIES, EXPORTED_TOTALS, MetricsExporter, MetricsView
 from controller.runs.spec import RunSpec
 from controller.runs.states import RunState
 from controller.sampling.flatten import counters, gauges, process_series
@@ -41,10 +41,9 @@ from controller.sampling.lag_poller import LagPoller
 from controller.sampling.totals import RunTotals
 from controller.store.faults import FaultStore
 from controller.store.runs import RunStore
-from controller.store.samples import SampleBuffer, SampleFiles
+from controller.store.samples import RUN, SampleBuffer, SampleFiles
 
 log = logging.getLogger(__name__)
-RUN = "run"  # the agent id of run-level series
 PREPARE_TIMEOUT_S = 300.0  # a run that cannot create its topic and table this long fails
 
 
@@ -458,7 +457,7 @@ class Controller:
         t = self.totals
         self.exporter.update(MetricsView(
             workload=self.spec.workload.name, run_id=self.run_id, state=self.state.value, elapsed_s=progress["elapsed_s"],
-            duration_s=self.spec.duration_s, totals={key: t.total(key) for key, _, _ in COUNTERS},
+            duration_s=self.spec.duration_s, totals={key: t.total(key) for key, _, _ in EXPORTED_TOTALS},
             anomalies=t.anomalies(ANOMALIES),
             candidate_losses=sum(s.get("candidate_losses", {}).get("records", 0) for s in self.latest_stats.values()
                                  if s.get("kind") == "consumer"),

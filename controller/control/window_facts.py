@@ -6,17 +6,16 @@ from __future__ import annotations
 from agents.core.histogram import LatencyHistogram, interval
 from controller.analysis.report import WindowFacts
 from controller.runs.verdict import last_query_errors
-from controller.store.samples import SampleFiles
+from controller.store.samples import RUN, SampleFiles
 
-COUNTERS = ("sent", "acked", "consumed", "committed_records", "failed", "errors_total")
+WINDOW_COUNTERS = ("sent", "acked", "consumed", "committed_records", "failed", "errors_total")
 PLOT_POINTS = 400  # per series: enough for a plot, small in the stored report
-RUN = "run"
 
 
 def snapshot(c) -> dict:
     """The run's cumulative numbers now: a window is the difference of two snapshots."""
     t = c.totals
-    return {"counters": {name: t.total(name) for name in COUNTERS},
+    return {"counters": {name: t.total(name) for name in WINDOW_COUNTERS},
             "histograms": {name: t.merged(name).to_json() for name in t.histogram_names()},
             "calm": {name: h.to_json() for name, h in c.calm.items()},
             "restarts": dict(c.restarts), "anomalies": t.anomalies(), "step_errors": dict(c.step_errors)}

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from agents.clock import Clock
+from controller.analysis.alerts import FAULT_NOT_RECOVERED
 from controller.faults.base import FaultContext, FaultUnavailable
 from controller.faults.catalog import CATALOG
 from controller.faults.recovery import (NOT_RECOVERED, PENDING, RECOVERED, Baseline, Observation,
@@ -22,7 +23,6 @@ from workloads.faults import FaultScheduleSpec
 
 log = logging.getLogger(__name__)
 ENDED = "ended"  # the run ended before the recovery could be judged
-ALERT_NOT_RECOVERED = "fault_not_recovered"
 MIN_BASELINE_OBSERVATIONS = 3
 
 
@@ -78,7 +78,7 @@ class FaultManager:
                                     fault_kind=row["kind"], seconds=watch.recovered_s)
                 self.window.clear()  # the next baseline is taken after this recovery
             elif outcome == NOT_RECOVERED:
-                self.runs.add_event(self.run_id, "alert", self.clock.wall_ns(), alert=ALERT_NOT_RECOVERED,
+                self.runs.add_event(self.run_id, "alert", self.clock.wall_ns(), alert=FAULT_NOT_RECOVERED,
                                     fault_id=fault_id, fault_kind=row["kind"], limit_s=watch.criteria.limit_s,
                                     message=f"{row['kind']} on {row['target']} not recovered within "
                                             f"{watch.criteria.limit_s:g} s of its heal")

@@ -30,7 +30,7 @@ HISTOGRAM_HELP = {
     "commit_latency": ("soak_iceberg_commit_seconds", "Duration of one Iceberg commit"),
 }
 # Run totals exported as counters: (total name, metric, help); the control loop sends these totals.
-COUNTERS = (
+EXPORTED_TOTALS = (
     ("sent", "soak_records_sent_total", "Records handed to the producer client"),
     ("acked", "soak_records_acked_total", "Records acknowledged by the broker (acks=all)"),
     ("failed", "soak_produce_failures_total", "Records whose delivery failed"),
@@ -103,7 +103,7 @@ def families(view: MetricsView) -> list:
     out.append(states)
     gauge("soak_run_elapsed_seconds", "Time since the run started", view.elapsed_s)
     gauge("soak_run_duration_seconds", "Planned duration of the run", view.duration_s)
-    for key, name, help_ in COUNTERS:
+    for key, name, help_ in EXPORTED_TOTALS:
         c = CounterMetricFamily(name, help_, labels=["workload"])
         c.add_metric([w], view.totals.get(key, 0.0))
         out.append(c)

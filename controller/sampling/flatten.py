@@ -6,7 +6,7 @@ histograms travel in their sparse form and are merged, never averaged.
 
 from __future__ import annotations
 
-COUNTERS: dict[str, tuple[str, ...]] = {
+AGENT_COUNTERS: dict[str, tuple[str, ...]] = {
     "producer": ("sent", "acked", "failed", "bytes_sent", "buffer_full_waits", "intended", "client_replacements"),
     "consumer": ("consumed", "bytes_consumed", "committed_records", "foreign", "fenced", "commit_errors",
                  "rebalances", "consumer_restarts", "iceberg_commits", "iceberg_conflicts",
@@ -17,14 +17,14 @@ COUNTERS: dict[str, tuple[str, ...]] = {
                     "totals.files_rewritten", "totals.orphans_deleted"),
     "node": ("rounds", "dropped_samples"),
 }
-GAUGES: dict[str, tuple[str, ...]] = {
+AGENT_GAUGES: dict[str, tuple[str, ...]] = {
     "producer": ("behind_records", "unflushed_at_stop"),
     "consumer": ("candidate_losses.records",),
     "query": ("freshness_s", "max_freshness_s", "data_files"),
     "maintenance": (),
     "node": ("pending_samples",),
 }
-HISTOGRAMS: dict[str, tuple[str, ...]] = {
+AGENT_HISTOGRAMS: dict[str, tuple[str, ...]] = {
     "producer": ("ack_latency",),
     "consumer": ("e2e_latency", "ingest_latency", "commit_latency"),
 }
@@ -43,7 +43,7 @@ def _get(stats: dict, dotted: str):
 def counters(stats: dict) -> dict[str, float]:
     kind = stats.get("kind", "")
     out = {}
-    for name in COUNTERS.get(kind, ()):
+    for name in AGENT_COUNTERS.get(kind, ()):
         value = sum(stats.get("errors", {}).values()) if name == "errors_total" else _get(stats, name)
         if isinstance(value, (int, float)):
             out[name] = float(value)
@@ -53,7 +53,7 @@ def counters(stats: dict) -> dict[str, float]:
 def gauges(stats: dict) -> dict[str, float]:
     kind = stats.get("kind", "")
     out = {}
-    for name in GAUGES.get(kind, ()):
+    for name in AGENT_GAUGES.get(kind, ()):
         value = _get(stats, name)
         if isinstance(value, (int, float)):
             out[name] = float(value)
@@ -63,7 +63,7 @@ def gauges(stats: dict) -> dict[str, float]:
 def histograms(stats: dict) -> dict[str, dict]:
     """Histogram name -> sparse histogram; query agents have one per named query."""
     kind = stats.get("kind", "")
-    out = {name: stats[name] for name in HISTOGRAMS.get(kind, ()) if isinstance(stats.get(name), dict)}
+    out = {name: stats[name] for name in AGENT_HISTOGRAMS.get(kind, ()) if isinstance(stats.get(name), dict)}
     if kind == "query":
         for query, raw in (stats.get("query_latency") or {}).items():
             out[f"query_latency.{query}"] = raw

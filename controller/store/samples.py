@@ -19,6 +19,7 @@ import numpy as np
 
 # Written and read with DuckDB alone: pyarrow would add about 50 MB to the controller's RSS.
 COLUMNS = ("ts_ns", "series", "agent_id", "value")
+RUN = "run"  # the agent id of run-level series (rates, latencies, lag)
 HOUR_NS = 3600 * 10**9
 PARQUET = "(FORMAT parquet, COMPRESSION zstd)"
 
