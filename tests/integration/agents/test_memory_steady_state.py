@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from controller.infra.processes import wait_until
 from tests.integration.agents.steady import DURATION_S, RATE
 
 WARM_UP_S = 120
@@ -44,10 +45,8 @@ def test_producer_and_verifier_memory_stays_flat_for_ten_minutes(steady_pipeline
     assert producer["acked"] >= RATE * DURATION_S * 0.9
     verifier, maintenance = p.stats("verifier"), p.stats("maintenance")
     behind = producer["acked"] - verifier["committed_records"]
-    deadline = time.monotonic() + CATCH_UP_S
-    while verifier["committed_records"] < producer["acked"] and time.monotonic() < deadline:
-        time.sleep(5)
-        verifier = p.stats("verifier")
+    wait_until(lambda: p.stats("verifier")["committed_records"] >= producer["acked"], CATCH_UP_S)
+    verifier = p.stats("verifier")
     print(f"verifier was {behind} records behind at the end of the window; now {verifier['committed_records']}"
           f" of {producer['acked']}")
     assert verifier["committed_records"] >= producer["acked"], "the verifier did not catch up"

@@ -74,7 +74,7 @@ def wait_run(api: Served, run_id: str, token: str, predicate, timeout_s: float, 
         run = api.json(f"/v1/runs/{run_id}", token)
         if predicate(run):
             return run
-        time.sleep(2)
+        time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}: {run}")
 
 

@@ -3,8 +3,6 @@ in flight when the controller dies is healed by the controller that resumes the 
 
 from __future__ import annotations
 
-import time
-
 import psutil
 
 from controller.faults.recovery import NOT_RECOVERED, RECOVERED
@@ -49,8 +47,9 @@ def test_a_fault_in_flight_when_the_controller_dies_is_healed_by_the_resumed_one
     toxi = fault_stack.toxiproxy.client()
     spec = h.start(fault_workload(fault_stack), hours=0.5)
     run_id = spec.run_id
-    h.wait(run_id, lambda r: r.progress.get("rates", {}).get("acked_per_s", 0) > 0, 150, "load to flow")
-    time.sleep(10)  # a baseline
+    flowing = h.wait(run_id, lambda r: r.progress.get("rates", {}).get("acked_per_s", 0) > 0 and r, 150,
+                     "load to flow").progress["elapsed_s"]
+    h.wait(run_id, lambda r: r.progress["elapsed_s"] >= flowing + 10, 60, "ten seconds of load: a baseline")
     fault_id = h.faults.add(run_id, "network_degraded", {"latency_ms": 500, "duration_s": 600}, 0)["id"]
     h.fault(run_id, fault_id, lambda f: f["state"] == ACTIVE, 60, "in place")
     assert len(toxi.toxics("kafka")) == 2
