@@ -10,7 +10,9 @@ started if it started within it (`onset.py`), must show, together:
   - a Theil-Sen slope whose lower 95 % bound is above both `min_slope_per_h` and
     `min_pct_per_h` % of the post-warm-up baseline;
   - a straight line fitting better than the best single step (a cache filled once, a
-    restart) and no worse than the best rise that levels off (`saturation.py`);
+    restart), not beaten by a staircase of two steps by more than its extra parameters
+    explain (a heap grown in steps; BIC), and no worse than the best rise that levels off
+    (`saturation.py`);
   - the pace kept: the last third not slower than the first (`pace.py`), the floors
     climbing above where they were before the growth, and the later half still rising;
 after growth has been seen for `min_floors` floors and for `growth_vs_warm_up` of the
@@ -22,6 +24,7 @@ one uses minutes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -29,7 +32,7 @@ from controller.analysis.onset import knee
 from controller.analysis.pace import slows_down, thirds
 from controller.analysis.saturation import best_rise
 from controller.analysis.series import Series, floors
-from controller.analysis.stats import line_and_step_errors, trend
+from controller.analysis.stats import line_and_step_errors, trend, two_step_error
 from controller.analysis.sustain import Detection, walk
 from controller.analysis.warm_up import staged_warm_up
 
@@ -99,6 +102,18 @@ def _fitted_end(head: tuple, start_s: float, floor_s: float, fit_within_s: float
     return staged_warm_up(ts, ys, start_s, settled_share)
 
 
+def staircase_preferred(line_sse: float, two_step_sse: float, n: int) -> bool:
+    """The Bayesian information criterion prefers the staircase of two steps (three levels
+    and two breakpoints, three parameters more than a line): it must fit better by more
+    than its extra parameters explain, so that noise and slow wander on a leak's line do
+    not pass for steps."""
+    if not math.isfinite(two_step_sse) or line_sse <= 0.0:
+        return False  # too few floors for three levels, or a line that fits exactly
+    if two_step_sse <= 0.0:
+        return True
+    return n * math.log(line_sse / two_step_sse) > 3 * math.log(n)
+
+
 def above_earlier(recent: list[float], earlier: list[float]) -> bool:
     """A leak takes the floors above anything seen since the warm-up; a periodic load or
     a recovery from a dip only climbs back. The last third's median against the highest
@@ -155,6 +170,8 @@ def evaluate(floor_points: Series, s: LeakSettings, start_s: float = 0.0) -> Lea
         return replace(check, why=f"slope lower bound {tr.slope_low:.3g}/h is not above {min_slope:.3g}/h")
     if line_sse >= step_sse:
         return replace(check, why="a single step fits as well as a line")
+    if staircase_preferred(line_sse, two_step_error(ys), len(ys)):
+        return replace(check, why="two steps fit better than a line")
     if rise is not None and line_sse > (1.0 + s.rise_margin) * rise.sse:
         return replace(check, why="growth that levels off fits better than a line")
     if slows_down(first, last, s.min_pace_share):

@@ -139,6 +139,25 @@ def line_and_step_errors(t, y, min_segment: int = 3) -> tuple[float, float, int]
     return line_sse, best, where
 
 
+def two_step_error(y, min_segment: int = 3) -> float:
+    """Sum of squared errors of the best staircase of two steps (three levels, each at
+    least `min_segment` points): a cache filled twice, a heap grown in two steps. A leak
+    is a line, which a staircase fits worse once the growth is above the noise."""
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    if n < 3 * min_segment:
+        return math.inf
+    c1 = np.concatenate(([0.0], np.cumsum(y)))
+    c2 = np.concatenate(([0.0], np.cumsum(y * y)))
+    a, b = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seg = (c2[b] - c2[a]) - (c1[b] - c1[a]) ** 2 / (b - a)  # seg[a, b]: one level on y[a:b]
+    i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    valid = (i >= min_segment) & (j - i >= min_segment) & (n - j >= min_segment)
+    total = seg[0, :][:, None] + seg + seg[:, n][None, :]
+    return float(np.min(total[valid]))
+
+
 @dataclass(frozen=True)
 class RankTest:
     u: float

@@ -226,3 +226,24 @@ def test_alerts_open_update_and_resolve_once():
     assert resolved.resolved_ns == 30 and not resolved.active
     assert apply({}, [Finding(LEAK, "producer-1", False)], 40) == []
     assert Alert.from_json(resolved.to_json()) == resolved
+
+
+def test_the_two_step_error_is_the_best_staircase_of_three_levels():
+    """Against a brute force over every pair of breakpoints, on random staircases and lines."""
+    import numpy as np
+
+    from controller.analysis.stats import two_step_error
+
+    def brute(y, m=3):
+        n, best = len(y), float("inf")
+        for i in range(m, n - 2 * m + 1):
+            for j in range(i + m, n - m + 1):
+                best = min(best, sum(float(((s - s.mean()) ** 2).sum()) for s in (y[:i], y[i:j], y[j:])))
+        return best
+
+    rng = np.random.default_rng(7)
+    for n in (9, 10, 23, 48):
+        for shape in (np.repeat([0.0, 3.0, 5.0], n // 3 + 1)[:n], np.linspace(0, 5, n)):
+            y = shape + rng.normal(0, 0.5, n)
+            assert abs(two_step_error(y) - brute(y)) < 1e-6 * max(1.0, brute(y))
+    assert two_step_error(np.arange(8.0)) == float("inf")  # too short for three levels of three

@@ -122,3 +122,29 @@ def test_a_leak_whose_pace_follows_the_load_is_named():
             points.append((float(t), 60 + s_shaped(t, 40.0, 20.0, 40.0) + 3 * ((t % 7) / 7) + wobble(t, 0.3) + held))
         result = leak.detect(points, s)
         assert result.alert and result.detected_at_s < 0.1 * HOUR, (seed, result.check)
+
+
+def staircase(hours: float = 24, steps_at_h: tuple[float, ...] = (6.0, 9.0), step_mb: float = 15.0,
+              leak_mb_per_h: float = 0.0, leak_from_h: float = 4.0, every_s: float = 30.0) -> list[tuple[float, float]]:
+    """200 MB, GC sawtooth, wobble, a warm-up of 40 MB over the first hour, and a heap grown
+    in steps of `step_mb` at `steps_at_h` (a JVM resizing, a cache filled in stages)."""
+    out = []
+    for i in range(int(hours * HOUR / every_s)):
+        t = i * every_s
+        v = 200 + 10 * ((t % 90) / 90) + wobble(i, 0.4) + 40 * (1 - math.exp(-t / (0.25 * HOUR)))
+        v += step_mb * sum(t >= h * HOUR for h in steps_at_h)
+        v += leak_mb_per_h * max(0.0, t - leak_from_h * HOUR) / HOUR
+        out.append((t, v))
+    return out
+
+
+def test_a_heap_grown_in_two_steps_does_not_alert():
+    """Two steps inside one judged window: no single step fits, the staircase does."""
+    for steps in ((6.0, 9.0), (5.0, 7.5), (10.0, 14.0)):
+        result = leak.detect(staircase(steps_at_h=steps), leak.LeakSettings())
+        assert not result.alert, (steps, result.check)
+
+
+def test_a_leak_across_a_step_still_alerts():
+    result = leak.detect(staircase(steps_at_h=(8.0,), leak_mb_per_h=2.0, leak_from_h=4.0), leak.LeakSettings())
+    assert result.alert and result.detected_at_s < 24 * HOUR, result.check
