@@ -149,10 +149,9 @@ def two_step_error(y, min_segment: int = 3) -> float:
         return math.inf
     c1 = np.concatenate(([0.0], np.cumsum(y)))
     c2 = np.concatenate(([0.0], np.cumsum(y * y)))
-    a, b = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        seg = (c2[b] - c2[a]) - (c1[b] - c1[a]) ** 2 / (b - a)  # seg[a, b]: one level on y[a:b]
     i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seg = (c2[j] - c2[i]) - (c1[j] - c1[i]) ** 2 / (j - i)  # seg[i, j]: one level on y[i:j]
     valid = (i >= min_segment) & (j - i >= min_segment) & (n - j >= min_segment)
     total = seg[0, :][:, None] + seg + seg[:, n][None, :]
     return float(np.min(total[valid]))

@@ -57,7 +57,7 @@ class EndPhase:
     def __init__(self, controller):
         self.c = controller
         events = controller.store.events(controller.run_id)
-        self.done: dict[EndStage, dict] = {stage_of(e["kind"]): e for e in events if stage_of(e["kind"])}
+        self.done: dict[EndStage, dict] = {stage: e for e in events if (stage := stage_of(e["kind"]))}
         self._settling_since: int | None = None
         self._table_watch: dict | None = None  # external mode: since when, the last check, its last change
         self._watched_from = controller.clock.wall_ns()  # this controller's start (later than the stop if resumed)

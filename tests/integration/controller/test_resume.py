@@ -8,7 +8,7 @@ import ray
 from agents.clock import SystemClock
 from controller.control import actor, launcher
 from controller.infra.processes import wait_until
-from controller.store.samples import SampleFiles
+from controller.store.samples import RUN, SampleFiles
 from tests.integration.controller.conftest import check_of, small_workload
 
 
@@ -18,7 +18,7 @@ def controller_starts(store, run_id) -> int:
 
 def ticks_on_disk(files: SampleFiles, tick_s: float, since_ns: int) -> list[int]:
     """When the run's own samples that reached the sample files were taken, from `since_ns`."""
-    return sorted(p.ts_ns for p in files.query("acked_per_s", step_s=tick_s / 10, agent_id="run")
+    return sorted(p.ts_ns for p in files.query("acked_per_s", step_s=tick_s / 10, agent_id=RUN)
                   if p.ts_ns >= since_ns)
 
 
@@ -58,7 +58,7 @@ def test_killed_controller_resumes_without_losing_samples(harness_for, postgres,
         assert len(mine) == 1 and mine[0]["end_reason"] == "run ended", mine
     # Every sample older than one flush interval before the kill is on disk: no hole while
     # the fleet ran, and none at the end of that span either.
-    ticks = sorted(p.ts_ns for p in files.query("acked_per_s", step_s=tick_s / 10, agent_id="run"))
+    ticks = ticks_on_disk(files, tick_s, since_ns=0)
     safe_until = first_kill - flush_s * 1e9
     kept = [t for t in ticks if flowing <= t < safe_until]
     assert len(kept) >= 5, ticks
